@@ -1,0 +1,1 @@
+"""gRPC stubs for sparkd.v1, generated from proto/ at build time by hatch_build.py."""

@@ -1,0 +1,103 @@
+"""The pure module: keys, links, the report and the one-line cause."""
+
+from __future__ import annotations
+
+from sparkd_provider import _requests as rq
+from sparkd_provider._proto import exit_reason_pb2 as er
+from sparkd_provider._proto import jobs_pb2
+
+BASE = "dag/task/run/-1"
+
+
+def test_reattach_chain_revisits_every_earlier_try() -> None:
+    assert rq.key_chain(BASE, try_number=1, policy=rq.ReattachPolicy.REATTACH) == [BASE]
+    assert rq.key_chain(BASE, try_number=3, policy=rq.ReattachPolicy.REATTACH) == [
+        BASE,
+        f"{BASE}/try-2",
+        f"{BASE}/try-3",
+    ]
+
+
+def test_fresh_policy_uses_one_key_per_try() -> None:
+    assert rq.key_chain(BASE, try_number=2, policy=rq.ReattachPolicy("fresh")) == [f"{BASE}/try-2"]
+
+
+def _failed_job() -> jobs_pb2.Job:
+    job = jobs_pb2.Job(
+        id="j1",
+        state=jobs_pb2.JOB_STATE_FAILED,
+        spark_app_id="app-1",
+        backend="local",
+        state_message="driver exited with code 1",
+        executors=[
+            jobs_pb2.Executor(executor_id="1", reason=er.EXIT_REASON_APP_ERROR, evidence="exit 1"),
+            jobs_pb2.Executor(
+                executor_id="2",
+                reason=er.EXIT_REASON_OOM_KILLED,
+                evidence="terminated.reason: OOMKilled, exit 137",
+                advice="raise spark.executor.memoryOverhead",
+            ),
+            jobs_pb2.Executor(executor_id="3", reason=er.EXIT_REASON_OOM_KILLED),
+            jobs_pb2.Executor(executor_id="4", reason=er.EXIT_REASON_OOM_KILLED),
+        ],
+        report=jobs_pb2.JobReport(driver_log_tail=["ERROR TaskSetManager: Task 0 failed 4 times"]),
+    )
+    job.started_at.FromSeconds(1_800_000_000)
+    job.finished_at.FromSeconds(1_800_000_000 + 252)
+    return job
+
+
+def test_cause_names_oom_before_app_errors() -> None:
+    cause = rq.failure_cause(_failed_job())
+    assert cause == "Spark job failed: 3 executors OOM_KILLED; raise spark.executor.memoryOverhead"
+
+
+def test_cause_prefers_the_daemons_own_words() -> None:
+    job = _failed_job()
+    job.report.first_fatal_cause = (
+        "3 executors OOM_KILLED (container memory limit 4.4Gi); raise x\nmore"
+    )
+    assert rq.failure_cause(job) == (
+        "Spark job failed: 3 executors OOM_KILLED (container memory limit 4.4Gi); raise x"
+    )
+
+
+def test_report_lists_reasons_oom_first_with_evidence_and_log_tail() -> None:
+    links = {rq.JOB_PAGE: "http://d/jobs/j1", rq.DASHBOARD: ""}
+    report = rq.format_report(_failed_job(), links).splitlines()
+    assert report[0] == "sparkd job j1 FAILED after 4m12s"
+    table = report[report.index("Executors by exit reason:") + 1 :]
+    assert table[0].split() == ["REASON", "COUNT", "EVIDENCE", "ADVICE"]
+    assert table[1].split()[:2] == ["OOM_KILLED", "3"]
+    assert "OOMKilled, exit 137" in table[1]
+    assert table[1].endswith("raise spark.executor.memoryOverhead")
+    assert table[2].split()[:2] == ["APP_ERROR", "1"]
+    assert "  | ERROR TaskSetManager: Task 0 failed 4 times" in report
+    assert report[-1] == "Job page: http://d/jobs/j1"
+
+
+def test_success_report_has_no_cause_and_no_log_tail() -> None:
+    job = _failed_job()
+    job.state = jobs_pb2.JOB_STATE_SUCCEEDED
+    report = rq.format_report(job)
+    assert "cause:" not in report
+    assert "Driver log" not in report
+
+
+def test_links_fall_back_to_the_daemons_stable_urls() -> None:
+    settings = rq.ConnectionSettings(target="h:1", http_base_url="http://d:8080")
+    job = jobs_pb2.Job(id="j9", links=jobs_pb2.JobLinks(spark_ui="http://history/app-9"))
+    links = rq.links_for(job, settings)
+    assert links[rq.SPARK_UI] == "http://history/app-9"
+    assert links[rq.DRIVER_LOGS] == "http://d:8080/jobs/j9/logs"
+    assert links[rq.JOB_PAGE] == "http://d:8080/jobs/j9"
+    assert links[rq.DASHBOARD] == ""
+
+
+def test_token_never_shows_in_settings_repr() -> None:
+    settings = rq.ConnectionSettings.from_connection(
+        host="h", port=1, password="s3cret-token", extra='{"tls": "true"}'
+    )
+    assert settings.tls
+    assert settings.metadata() == (("authorization", "Bearer s3cret-token"),)
+    assert "s3cret" not in repr(settings)
