@@ -35,7 +35,7 @@ def sparkd(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeSparkd]:
 @dataclass
 class RecordingTI:
     """The slice of Airflow's task instance the operator uses; remembers what the server had
-    been asked when each XCom was pushed."""
+    been asked when each XCom key was first pushed."""
 
     server: FakeSparkd
     try_number: int = 1
@@ -48,7 +48,7 @@ class RecordingTI:
 
     def xcom_push(self, key: str, value: Any) -> None:
         self.xcoms[key] = value
-        self.calls_at_push[key] = list(self.server.calls)
+        self.calls_at_push.setdefault(key, list(self.server.calls))
 
 
 @pytest.fixture

@@ -150,8 +150,7 @@ class SparkK8sJobOperator(BaseOperator):
         verb = "Submitted" if created else f"Reattached to ({rq.state_name(job.state)})"
         self.log.info("%s sparkd job %s, idempotency key %s", verb, job.id, key)
         ti.xcom_push(key=rq.JOB_ID_XCOM_KEY, value=job.id)
-        for link, url in rq.links_for(job, self.hook.settings).items():
-            ti.xcom_push(key=link.xcom_key, value=url)
+        for link, url in self._push_links(context, job).items():
             if url:
                 self.log.info("%s: %s", link.name, url)
         if not rq.is_final(job) and self.deferrable:
@@ -167,17 +166,24 @@ class SparkK8sJobOperator(BaseOperator):
             final = (
                 job if rq.is_final(job) else self.hook.wait_for_final(job.id, self.poll_interval)
             )
-        return self._finish(final)
+        return self._finish(context, final)
 
     def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
         if event["status"] == "error":
             exception = AirflowFailException if event["fatal"] else AirflowException
             raise exception(event["message"])
-        return self._finish(rq.job_from_payload(event["job"]))
+        return self._finish(context, rq.job_from_payload(event["job"]))
 
-    def _finish(self, job: jobs_pb2.Job) -> str:
-        self.job_id = job.id
+    def _push_links(self, context: Context, job: jobs_pb2.Job) -> dict[rq.Link, str]:
         links = rq.links_for(job, self.hook.settings)
+        for link, url in links.items():
+            context["ti"].xcom_push(key=link.xcom_key, value=url)
+        return links
+
+    def _finish(self, context: Context, job: jobs_pb2.Job) -> str:
+        self.job_id = job.id
+        # Pushed again: the Spark app id, and so the dashboard link, is known only now.
+        links = self._push_links(context, job)
         self.log.info("Final report\n%s", rq.format_report(job, links))
         if job.state != rq.jobs_pb2.JOB_STATE_SUCCEEDED:
             page = links[rq.JOB_PAGE]
