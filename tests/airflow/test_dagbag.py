@@ -1,0 +1,49 @@
+"""The example DAGs import cleanly; an invalid Spark size fails the import with its field path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import DAGS
+
+
+def _dagbag(folder: Path) -> Any:
+    try:
+        from airflow.dag_processing.dagbag import DagBag
+    except ImportError:
+        from airflow.models.dagbag import DagBag
+    return DagBag(dag_folder=str(folder), include_examples=False)
+
+
+def test_example_dags_import_without_errors() -> None:
+    bag = _dagbag(DAGS)
+    assert bag.import_errors == {}
+    assert {
+        "sparkd_example",
+        "sparkd_pyspark_pi",
+        "sparkd_presets",
+        "sparkd_fanout",
+        "sparkd_failing",
+        "sparkd_sleep",
+    } <= set(bag.dag_ids)
+
+
+def test_invalid_size_fails_the_import_with_the_field_path(tmp_path: Path) -> None:
+    pytest.importorskip(
+        "_sparkd_core",
+        reason="parse-time validation needs the _sparkd_core pybind11 module (daemon/python)",
+    )
+    (tmp_path / "bad_size.py").write_text(
+        "from datetime import datetime\n"
+        "from airflow.sdk import DAG\n"
+        "from sparkd_provider.operators.sparkd import sparkK8sJob\n"
+        "with DAG(dag_id='bad_size', schedule=None, start_date=datetime(2026, 1, 1)) as dag:\n"
+        "    sparkK8sJob(task_id='t', file='pi.py', executor_memory='4gb', dag=dag)\n"
+    )
+    errors = _dagbag(tmp_path).import_errors
+    assert len(errors) == 1
+    message = next(iter(errors.values()))
+    assert "executor.memory" in message
+    assert "4gb" in message
