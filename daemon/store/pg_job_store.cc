@@ -1,0 +1,362 @@
+#include "daemon/store/pg_job_store.h"
+
+#include <charconv>
+
+#include "daemon/core/job_json.h"
+
+namespace sparkd::store {
+namespace {
+
+// The columns every job query reads, in the order ParseJobRow expects. Times are read as
+// microseconds since the epoch.
+struct JobColumn {
+  const char* name;
+  bool timestamp;
+};
+constexpr JobColumn kJobColumnList[] = {
+    {"id", false},          {"team", false},         {"idempotency_key", false},
+    {"state", false},       {"state_message", false}, {"request", false},
+    {"backend", false},     {"backend_ref", false},  {"spark_app_id", false},
+    {"spark_ui_url", false}, {"driver_exit_code", false}, {"report", false},
+    {"version", false},     {"created_at", true},    {"updated_at", true},
+    {"started_at", true},   {"finished_at", true},
+};
+
+// "id, team, ..., ts_to_micros(created_at), ..." with every column qualified by `alias`.
+std::string JobColumns(std::string_view alias = "") {
+  std::string prefix = alias.empty() ? "" : std::string(alias) + ".";
+  std::string out;
+  for (const auto& c : kJobColumnList) {
+    if (!out.empty()) out += ", ";
+    out += c.timestamp ? "ts_to_micros(" + prefix + c.name + ")" : prefix + c.name;
+  }
+  return out;
+}
+
+int ToInt(std::string_view text) {
+  int value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+int64_t ToInt64(std::string_view text) {
+  int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+StatusOr<Job> ParseJobRow(const PgResult& r, int row, int first_column = 0) {
+  auto col = [&](int i) { return first_column + i; };
+  Job job;
+  job.id = r.Get(row, col(0));
+  job.team = r.Get(row, col(1));
+  job.idempotency_key = r.Get(row, col(2));
+  job.state = ParseJobState(r.Get(row, col(3))).value_or(JobState::kUnknown);
+  job.state_message = r.Get(row, col(4));
+  auto request_json = nlohmann::json::parse(r.Get(row, col(5)), nullptr, false);
+  ASSIGN_OR_RETURN(job.request, JobRequestFromJson(request_json));
+  job.backend = r.Get(row, col(6));
+  job.backend_ref = r.Get(row, col(7));
+  job.spark_app_id = r.Get(row, col(8));
+  job.spark_ui_url = r.Get(row, col(9));
+  if (!r.IsNull(row, col(10))) job.driver_exit_code = ToInt(r.Get(row, col(10)));
+  if (!r.IsNull(row, col(11))) {
+    auto report_json = nlohmann::json::parse(r.Get(row, col(11)), nullptr, false);
+    ASSIGN_OR_RETURN(job.report, JobReportFromJson(report_json));
+  }
+  job.version = ToInt64(r.Get(row, col(12)));
+  job.created_at = FromMicros(r.Get(row, col(13)));
+  job.updated_at = FromMicros(r.Get(row, col(14)));
+  if (!r.IsNull(row, col(15))) job.started_at = FromMicros(r.Get(row, col(15)));
+  if (!r.IsNull(row, col(16))) job.finished_at = FromMicros(r.Get(row, col(16)));
+  return job;
+}
+
+std::vector<JobEvent> ParseEventRows(const PgResult& rows) {
+  std::vector<JobEvent> events;
+  for (int i = 0; i < rows.rows(); ++i) {
+    JobEvent e;
+    e.seq = ToInt64(rows.Get(i, 0));
+    if (!rows.IsNull(i, 1)) e.from = ParseJobState(rows.Get(i, 1));
+    e.to = ParseJobState(rows.Get(i, 2)).value_or(JobState::kUnknown);
+    e.at = FromMicros(rows.Get(i, 3));
+    e.message = rows.Get(i, 4);
+    events.push_back(std::move(e));
+  }
+  return events;
+}
+
+constexpr const char* kEventColumns = "seq, from_state, to_state, ts_to_micros(at), message";
+
+PgParam OptionalParam(const std::optional<std::string>& value) { return value; }
+
+PgParam OptionalParam(const std::optional<int>& value) {
+  if (!value) return std::nullopt;
+  return std::to_string(*value);
+}
+
+// "{QUEUED,SUBMITTING}": the states from which the state machine allows a move to `to`.
+std::string AllowedFromArray(JobState to) {
+  std::string array = "{";
+  for (JobState from : {JobState::kQueued, JobState::kSubmitting, JobState::kSubmitted,
+                        JobState::kRunning, JobState::kSucceeded, JobState::kFailed,
+                        JobState::kCancelled, JobState::kUnknown}) {
+    if (!IsAllowedTransition(from, to)) continue;
+    if (array.size() > 1) array += ",";
+    array += JobStateName(from);
+  }
+  return array + "}";
+}
+
+// Parameters $1..$9 of the SET list that JobUpdate fields share between Transition and Update.
+std::vector<PgParam> UpdateParams(const std::string& id, const JobUpdate& u,
+                                  const std::string& now_micros) {
+  PgParam report;
+  if (u.report) report = JobReportToJson(*u.report).dump();
+  return {id,
+          now_micros,
+          OptionalParam(u.backend_ref),
+          OptionalParam(u.spark_app_id),
+          OptionalParam(u.spark_ui_url),
+          OptionalParam(u.driver_exit_code),
+          report,
+          OptionalParam(u.owner),
+          u.set_started ? "true" : "false",
+          u.set_finished ? "true" : "false"};
+}
+
+constexpr const char* kUpdateSetList =
+    "updated_at = micros_to_ts($2), "
+    "backend_ref = COALESCE($3, j.backend_ref), "
+    "spark_app_id = COALESCE($4, j.spark_app_id), "
+    "spark_ui_url = COALESCE($5, j.spark_ui_url), "
+    "driver_exit_code = COALESCE($6::integer, j.driver_exit_code), "
+    "report = COALESCE($7::jsonb, j.report), "
+    "owner = COALESCE($8, j.owner), "
+    "started_at = CASE WHEN $9::boolean THEN COALESCE(j.started_at, micros_to_ts($2)) "
+    "ELSE j.started_at END, "
+    "finished_at = CASE WHEN $10::boolean THEN micros_to_ts($2) ELSE j.finished_at END";
+
+}  // namespace
+
+StatusOr<CreateJobResult> PgJobStore::CreateJob(const Job& job) {
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  static const std::string kInsert = std::string(
+      "WITH ins AS ("
+      " INSERT INTO jobs (id, team, idempotency_key, state, state_message, request, backend,"
+      "  created_at, updated_at)"
+      " VALUES ($1, $2, $3, 'QUEUED', $6, $4::jsonb, $5, micros_to_ts($7), micros_to_ts($7))"
+      " ON CONFLICT (team, idempotency_key) DO NOTHING RETURNING *),"
+      " ev AS (INSERT INTO job_events (job_id, seq, from_state, to_state, at, message)"
+      "  SELECT id, 1, NULL, 'QUEUED', created_at, state_message FROM ins)"
+      " SELECT ") + JobColumns("ins") + " FROM ins";
+  ASSIGN_OR_RETURN(auto inserted,
+                   conn->Exec(kInsert, {job.id, job.team, job.idempotency_key,
+                                        JobRequestToJson(job.request).dump(), job.backend,
+                                        job.state_message, ToMicrosParam(job.created_at)}));
+  if (inserted.rows() == 1) {
+    ASSIGN_OR_RETURN(Job stored, ParseJobRow(inserted, 0));
+    return CreateJobResult{std::move(stored), true};
+  }
+  // Another submit with this key won (now or earlier); it has committed, so it is visible.
+  ASSIGN_OR_RETURN(auto existing,
+                   conn->Exec("SELECT " + JobColumns() +
+                                  " FROM jobs WHERE team = $1 AND idempotency_key = $2",
+                              {job.team, job.idempotency_key}));
+  if (existing.rows() != 1) return Aborted("idempotency key conflict; retry the submit");
+  ASSIGN_OR_RETURN(Job stored, ParseJobRow(existing, 0));
+  return CreateJobResult{std::move(stored), false};
+}
+
+StatusOr<Job> PgJobStore::GetJob(const std::string& id, const std::optional<std::string>& team) {
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto rows,
+                   conn->Exec("SELECT " + JobColumns() +
+                                  " FROM jobs WHERE id = $1 AND ($2::text IS NULL OR team = $2)",
+                              {id, team}));
+  if (rows.rows() == 0) return NotFound("job " + id + " not found");
+  ASSIGN_OR_RETURN(Job job, ParseJobRow(rows, 0));
+  ASSIGN_OR_RETURN(
+      auto events,
+      conn->Exec(std::string("SELECT ") + kEventColumns +
+                     " FROM job_events WHERE job_id = $1 ORDER BY seq",
+                 {id}));
+  job.events = ParseEventRows(events);
+  ASSIGN_OR_RETURN(
+      auto executors,
+      conn->Exec("SELECT executor_id, pod_name, host, ts_to_micros(started_at),"
+                 " ts_to_micros(ended_at), exit_code, reason, evidence, advice FROM executors"
+                 " WHERE job_id = $1 ORDER BY length(executor_id), executor_id",
+                 {id}));
+  for (int i = 0; i < executors.rows(); ++i) {
+    ExecutorRecord x;
+    x.executor_id = executors.Get(i, 0);
+    x.pod_name = executors.Get(i, 1);
+    x.host = executors.Get(i, 2);
+    if (!executors.IsNull(i, 3)) x.started_at = FromMicros(executors.Get(i, 3));
+    if (!executors.IsNull(i, 4)) x.ended_at = FromMicros(executors.Get(i, 4));
+    if (!executors.IsNull(i, 5)) x.exit_code = ToInt(executors.Get(i, 5));
+    if (!executors.IsNull(i, 6)) {
+      x.reason = ParseExitReason(executors.Get(i, 6)).value_or(ExitReason::kUnknown);
+    }
+    x.evidence = executors.Get(i, 7);
+    x.advice = executors.Get(i, 8);
+    job.executors.push_back(std::move(x));
+  }
+  return job;
+}
+
+StatusOr<JobPage> PgJobStore::ListJobs(const JobQuery& query) {
+  PgParam after_micros, after_id;
+  if (!query.page_token.empty()) {
+    auto sep = query.page_token.find('_');
+    if (sep == std::string::npos) return InvalidArgument("page_token: not a token from ListJobs");
+    after_micros = query.page_token.substr(0, sep);
+    after_id = query.page_token.substr(sep + 1);
+  }
+  std::string states = "{";
+  for (JobState s : query.states) states += std::string(states.size() > 1 ? "," : "") +
+                                            std::string(JobStateName(s));
+  states += "}";
+  int limit = std::clamp(query.page_size <= 0 ? 50 : query.page_size, 1, 500);
+  PgParam created_after, created_before;
+  if (query.created_after) created_after = ToMicrosParam(*query.created_after);
+  if (query.created_before) created_before = ToMicrosParam(*query.created_before);
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(
+      auto rows,
+      conn->Exec("SELECT " + JobColumns() +
+                     " FROM jobs WHERE ($1::text IS NULL OR team = $1)"
+                     " AND (cardinality($2::job_state[]) = 0 OR state = ANY($2::job_state[]))"
+                     " AND ($3::bigint IS NULL OR created_at >= micros_to_ts($3))"
+                     " AND ($4::bigint IS NULL OR created_at < micros_to_ts($4))"
+                     " AND ($5::bigint IS NULL OR (created_at, id) < (micros_to_ts($5), $6))"
+                     " ORDER BY created_at DESC, id DESC LIMIT $7",
+                 {query.team, states, created_after, created_before, after_micros, after_id,
+                  std::to_string(limit + 1)}));
+  JobPage page;
+  for (int i = 0; i < rows.rows() && i < limit; ++i) {
+    ASSIGN_OR_RETURN(Job job, ParseJobRow(rows, i));
+    page.jobs.push_back(std::move(job));
+  }
+  if (rows.rows() > limit) {
+    const Job& last = page.jobs.back();
+    page.next_page_token = ToMicrosParam(last.created_at) + "_" + last.id;
+  }
+  return page;
+}
+
+StatusOr<Job> PgJobStore::Transition(const std::string& id, JobState to, const JobUpdate& update,
+                                     const std::string& message) {
+  static const std::string kTransition =
+      std::string(
+          "WITH cur AS (SELECT id, state FROM jobs WHERE id = $1 FOR UPDATE),"
+          " upd AS (UPDATE jobs j SET state = $11::job_state, state_message = $12,"
+          "  version = j.version + 1, ") +
+      kUpdateSetList +
+      " FROM cur WHERE j.id = cur.id AND cur.state = ANY($13::job_state[])"
+      " RETURNING j.*, cur.state AS from_state),"
+      " ev AS (INSERT INTO job_events (job_id, seq, from_state, to_state, at, message)"
+      "  SELECT id, version, from_state, state, updated_at, state_message FROM upd),"
+      " n AS (SELECT pg_notify('" + kJobEventsChannel + "', id) FROM upd)"
+      " SELECT (SELECT state FROM cur), (SELECT count(*) FROM n), " +
+      JobColumns("upd") + " FROM (SELECT 1) AS one LEFT JOIN upd ON true";
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  auto params = UpdateParams(id, update, ToMicrosParam(clock_->Now()));
+  params.push_back(std::string(JobStateName(to)));
+  params.push_back(message);
+  params.push_back(AllowedFromArray(to));
+  ASSIGN_OR_RETURN(auto rows, conn->Exec(kTransition, params));
+  if (rows.IsNull(0, 0)) return NotFound("job " + id + " not found");
+  if (rows.IsNull(0, 2)) {
+    return FailedPrecondition("job " + id + " is " + std::string(rows.Get(0, 0)) +
+                              "; it cannot move to " + std::string(JobStateName(to)));
+  }
+  return ParseJobRow(rows, 0, 2);
+}
+
+Status PgJobStore::Update(const std::string& id, const JobUpdate& update) {
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto rows,
+                   conn->Exec(std::string("UPDATE jobs j SET ") + kUpdateSetList +
+                                  " WHERE j.id = $1 RETURNING id",
+                              UpdateParams(id, update, ToMicrosParam(clock_->Now()))));
+  if (rows.rows() == 0) return NotFound("job " + id + " not found");
+  return Status::Ok();
+}
+
+StatusOr<std::optional<Job>> PgJobStore::ClaimQueuedJob(const std::string& backend,
+                                                        const std::string& owner) {
+  static const std::string kClaim =
+      std::string(
+          "WITH next AS (SELECT id FROM jobs WHERE state = 'QUEUED' AND backend = $2"
+          "  ORDER BY created_at, id LIMIT 1 FOR UPDATE SKIP LOCKED),"
+          " upd AS (UPDATE jobs j SET state = 'SUBMITTING', owner = $3, version = j.version + 1,"
+          "  updated_at = micros_to_ts($1), state_message = 'claimed by ' || $3"
+          "  FROM next WHERE j.id = next.id RETURNING j.*),"
+          " ev AS (INSERT INTO job_events (job_id, seq, from_state, to_state, at, message)"
+          "  SELECT id, version, 'QUEUED', state, updated_at, state_message FROM upd),"
+          " n AS (SELECT pg_notify('") + kJobEventsChannel + "', id) FROM upd)"
+      " SELECT (SELECT count(*) FROM n), " + JobColumns("upd") + " FROM upd";
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto rows, conn->Exec(kClaim, {ToMicrosParam(clock_->Now()), backend, owner}));
+  if (rows.rows() == 0) return std::optional<Job>();
+  ASSIGN_OR_RETURN(Job job, ParseJobRow(rows, 0, 1));
+  return std::optional<Job>(std::move(job));
+}
+
+StatusOr<std::vector<Job>> PgJobStore::ListOwnedActiveJobs(const std::string& owner) {
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto rows,
+                   conn->Exec("SELECT " + JobColumns() +
+                                  " FROM jobs WHERE owner = $1 AND state NOT IN"
+                                  " ('QUEUED', 'SUCCEEDED', 'FAILED', 'CANCELLED')"
+                                  " ORDER BY created_at",
+                              {owner}));
+  std::vector<Job> jobs;
+  for (int i = 0; i < rows.rows(); ++i) {
+    ASSIGN_OR_RETURN(Job job, ParseJobRow(rows, i));
+    jobs.push_back(std::move(job));
+  }
+  return jobs;
+}
+
+Status PgJobStore::SaveExecutors(const std::string& job_id,
+                                 const std::vector<ExecutorRecord>& executors) {
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  return InTransaction(*conn, [&](PgConnection& c) -> Status {
+    for (const auto& x : executors) {
+      PgParam started, ended, reason;
+      if (x.started_at) started = ToMicrosParam(*x.started_at);
+      if (x.ended_at) ended = ToMicrosParam(*x.ended_at);
+      if (x.reason != ExitReason::kUnspecified) reason = std::string(ExitReasonName(x.reason));
+      RETURN_IF_ERROR(
+          c.Exec("INSERT INTO executors (job_id, executor_id, pod_name, host, started_at,"
+                 " ended_at, exit_code, reason, evidence, advice)"
+                 " VALUES ($1, $2, $3, $4, micros_to_ts($5), micros_to_ts($6), $7::integer,"
+                 " $8::exit_reason, $9, $10)"
+                 " ON CONFLICT (job_id, executor_id) DO UPDATE SET pod_name = EXCLUDED.pod_name,"
+                 " host = EXCLUDED.host, started_at = EXCLUDED.started_at,"
+                 " ended_at = EXCLUDED.ended_at, exit_code = EXCLUDED.exit_code,"
+                 " reason = EXCLUDED.reason, evidence = EXCLUDED.evidence,"
+                 " advice = EXCLUDED.advice",
+                 {job_id, x.executor_id, x.pod_name, x.host, started, ended,
+                  OptionalParam(x.exit_code), reason, x.evidence, x.advice})
+              .status());
+    }
+    return Status::Ok();
+  });
+}
+
+StatusOr<std::vector<JobEvent>> PgJobStore::EventsSince(const std::string& job_id,
+                                                        int64_t after_seq) {
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(
+      auto rows,
+      conn->Exec(std::string("SELECT ") + kEventColumns +
+                     " FROM job_events WHERE job_id = $1 AND seq > $2 ORDER BY seq",
+                 {job_id, std::to_string(after_seq)}));
+  return ParseEventRows(rows);
+}
+
+}  // namespace sparkd::store
