@@ -1,0 +1,233 @@
+// Pod objects (kubectl get pod -o json|yaml), one pod, a List, a JSON array or several YAML
+// documents. YAML is converted to the same JSON tree so one reader serves both. Truncated
+// pastes are repaired (JSON: brackets closed at the last complete value; YAML: trailing lines
+// dropped) before giving up.
+#include <nlohmann/json.hpp>
+#include <yaml-cpp/yaml.h>
+
+#include <string>
+
+#include "daemon/core/classify/facts.h"
+#include "daemon/core/classify/text.h"
+
+namespace sparkd::classify {
+namespace {
+
+using nlohmann::json;
+
+std::string Str(const json& j, const char* key) {
+  if (!j.is_object()) return {};
+  auto it = j.find(key);
+  if (it == j.end()) return {};
+  if (it->is_string()) return it->get<std::string>();
+  if (it->is_number_integer()) return std::to_string(it->get<long long>());
+  if (it->is_boolean()) return it->get<bool>() ? "True" : "False";
+  return {};
+}
+
+const json& Obj(const json& j, const char* key) {
+  static const json kNull;
+  if (!j.is_object()) return kNull;
+  auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+
+std::optional<int> Int(const json& j, const char* key) {
+  std::string s = Str(j, key);
+  return text::IsDigits(s) || (s.size() > 1 && s[0] == '-') ? text::LeadingInt(s) : std::nullopt;
+}
+
+ContainerFact ReadContainerStatus(const json& cs) {
+  ContainerFact c;
+  c.name = Str(cs, "name");
+  const json& terminated = Obj(Obj(cs, "state"), "terminated");
+  const json& waiting = Obj(Obj(cs, "state"), "waiting");
+  const json& last = Obj(Obj(cs, "lastState"), "terminated");
+  if (terminated.is_object()) {
+    c.exit_code = Int(terminated, "exitCode");
+    c.terminated_reason = Str(terminated, "reason");
+    c.evidence = "container " + c.name + " terminated: reason " + c.terminated_reason +
+                 ", exit code " + (c.exit_code ? std::to_string(*c.exit_code) : "?");
+    std::string message = Str(terminated, "message");
+    if (!message.empty()) c.evidence += " (" + message + ")";
+  }
+  if (waiting.is_object()) {
+    c.waiting_reason = Str(waiting, "reason");
+    c.waiting_message = Str(waiting, "message");
+  }
+  if (last.is_object()) {
+    c.last_exit_code = Int(last, "exitCode");
+    c.last_reason = Str(last, "reason");
+  }
+  return c;
+}
+
+void ReadConditions(const json& status, Facts* f) {
+  const json& conditions = Obj(status, "conditions");
+  if (!conditions.is_array()) return;
+  for (const json& cond : conditions) {
+    std::string type = Str(cond, "type");
+    std::string state = Str(cond, "status");
+    if (type == "DisruptionTarget" && state == "True") {
+      f->disruption = Str(cond, "reason");
+      f->disruption_message = Str(cond, "message");
+    } else if (type == "PodScheduled" && state == "False") {
+      std::string reason = Str(cond, "reason");
+      f->unschedulable = (reason.empty() ? std::string("Unschedulable") : reason) + ": " +
+                         Str(cond, "message");
+    }
+  }
+}
+
+std::string MemoryLimit(const json& spec, const std::string& container) {
+  const json& containers = Obj(spec, "containers");
+  if (!containers.is_array()) return {};
+  for (const json& c : containers) {
+    if (Str(c, "name") == container) {
+      return Str(Obj(Obj(c, "resources"), "limits"), "memory");
+    }
+  }
+  return {};
+}
+
+Facts ReadPod(const json& pod) {
+  Facts f;
+  f.from_pod = true;
+  const json& meta = Obj(pod, "metadata");
+  const json& labels = Obj(meta, "labels");
+  const json& status = Obj(pod, "status");
+  f.pod_name = Str(meta, "name");
+  std::string role = Str(labels, "spark-role");
+  f.subject = role == "executor" ? Subject::kExecutor
+              : role == "driver" ? Subject::kDriver
+                                 : SubjectFromPodName(f.pod_name);
+  std::string exec_id = Str(labels, "spark-exec-id");
+  f.id = !exec_id.empty() ? exec_id : f.pod_name;
+  if (!Str(meta, "deletionTimestamp").empty()) {
+    f.deleted = "pod has deletionTimestamp " + Str(meta, "deletionTimestamp");
+  }
+  f.phase = Str(status, "phase");
+  f.pod_reason = Str(status, "reason");
+  f.pod_message = Str(status, "message");
+  ReadConditions(status, &f);
+  for (const char* key : {"containerStatuses", "initContainerStatuses"}) {
+    const json& list = Obj(status, key);
+    if (!list.is_array()) continue;
+    for (const json& cs : list) {
+      ContainerFact c = ReadContainerStatus(cs);
+      c.memory_limit = MemoryLimit(Obj(pod, "spec"), c.name);
+      if (!c.memory_limit.empty() && !c.evidence.empty()) {
+        c.evidence += " (container memory limit " + c.memory_limit + ")";
+      }
+      f.containers.push_back(std::move(c));
+    }
+  }
+  return f;
+}
+
+void CollectPods(const json& j, std::vector<Facts>* out, int depth) {
+  if (depth > 4) return;
+  if (j.is_array()) {
+    for (const json& item : j) CollectPods(item, out, depth + 1);
+    return;
+  }
+  if (!j.is_object()) return;
+  const json& items = Obj(j, "items");
+  if (items.is_array()) {
+    for (const json& item : items) CollectPods(item, out, depth + 1);
+    return;
+  }
+  std::string kind = Str(j, "kind");
+  if (kind == "Pod" || j.contains("status") || j.contains("metadata")) {
+    out->push_back(ReadPod(j));
+  }
+}
+
+// YAML → JSON. Scalars stay strings; the reader accepts numbers as strings.
+json ToJson(const YAML::Node& node, int depth) {
+  if (depth > 64) return nullptr;
+  switch (node.Type()) {
+    case YAML::NodeType::Map: {
+      json obj = json::object();
+      for (const auto& kv : node) {
+        if (!kv.first.IsScalar()) continue;
+        obj[kv.first.Scalar()] = ToJson(kv.second, depth + 1);
+      }
+      return obj;
+    }
+    case YAML::NodeType::Sequence: {
+      json arr = json::array();
+      for (const auto& item : node) arr.push_back(ToJson(item, depth + 1));
+      return arr;
+    }
+    case YAML::NodeType::Scalar:
+      return node.Scalar();
+    default:
+      return nullptr;
+  }
+}
+
+// Cuts truncated JSON after its last complete value and closes the open brackets.
+std::string RepairJson(std::string_view text) {
+  std::string stack;
+  size_t cut = 0;
+  std::string stack_at_cut;
+  bool in_string = false, escape = false;
+  for (size_t i = 0; i < text.size() && i < (64u << 20); ++i) {
+    char c = text[i];
+    if (in_string) {
+      if (escape) escape = false;
+      else if (c == '\\') escape = true;
+      else if (c == '"') in_string = false;
+      continue;
+    }
+    if (c == '"') in_string = true;
+    else if (c == '{' || c == '[') stack.push_back(c == '{' ? '}' : ']');
+    else if ((c == '}' || c == ']') && !stack.empty()) stack.pop_back();
+    if (c == ',' || c == '}' || c == ']') {
+      cut = c == ',' ? i : i + 1;
+      stack_at_cut = stack;
+    }
+  }
+  std::string out(text.substr(0, cut));
+  out.append(stack_at_cut.rbegin(), stack_at_cut.rend());
+  return out;
+}
+
+bool ParseJson(std::string_view text, json* out) {
+  *out = json::parse(text.begin(), text.end(), nullptr, /*allow_exceptions=*/false);
+  return !out->is_discarded();
+}
+
+std::vector<Facts> ParseYaml(std::string_view text) {
+  std::string doc(text);
+  // A paste cut mid-line can leave an unclosed quote: drop trailing lines until it parses.
+  for (int attempt = 0; attempt < 8 && !doc.empty(); ++attempt) {
+    try {
+      std::vector<Facts> out;
+      for (const YAML::Node& node : YAML::LoadAll(doc)) CollectPods(ToJson(node, 0), &out, 0);
+      return out;
+    } catch (const std::exception&) {
+      size_t nl = doc.find_last_of('\n', doc.size() >= 2 ? doc.size() - 2 : 0);
+      if (nl == std::string::npos) break;
+      doc.resize(nl + 1);
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+std::vector<Facts> ParsePodObjects(std::string_view text, bool yaml) {
+  if (yaml) return ParseYaml(text);
+  std::vector<Facts> out;
+  json j;
+  if (ParseJson(text, &j) || ParseJson(RepairJson(text), &j)) {
+    CollectPods(j, &out, 0);
+    return out;
+  }
+  // JSON is a subset of YAML in practice; some "JSON" pastes have trailing commas or comments.
+  return ParseYaml(text);
+}
+
+}  // namespace sparkd::classify
