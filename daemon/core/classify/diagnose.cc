@@ -112,7 +112,10 @@ InputKind DetectInputKind(std::string_view head) {
   std::string_view rest;
   std::string_view first = FirstMeaningfulLine(head, &rest);
   if (first.empty()) return InputKind::kEmpty;
-  if (first.front() == '{' || first.front() == '[') {
+  // "[2024-01-02, 10:00:05 UTC] {...} INFO - ..." is an Airflow log line, not a JSON array.
+  std::string_view after_bracket = Trim(first.substr(1));
+  bool json_array = first.front() == '[' && (after_bracket.empty() || after_bracket[0] == '{');
+  if (first.front() == '{' || json_array) {
     return text::Contains(first.substr(0, 200), "\"Event\"") ? InputKind::kLog
                                                              : InputKind::kPodJson;
   }
