@@ -1,0 +1,109 @@
+#include "daemon/cli/diagnose_command.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace sparkd::cli {
+namespace {
+
+struct Result {
+  int status;
+  std::string out;
+  std::string err;
+};
+
+Result RunCli(std::vector<std::string> args, const std::string& stdin_text = "") {
+  std::istringstream in(stdin_text);
+  std::ostringstream out, err;
+  int status = RunDiagnoseCommand(args, in, out, err);
+  return {status, out.str(), err.str()};
+}
+
+std::string Sample(const std::string& name) { return std::string(SPARKD_SAMPLES_DIR) + "/" + name; }
+
+TEST(DiagnoseCommandTest, JsonOneObjectPerSubject) {
+  Result r = RunCli({"--format", "json", Sample("13-get-pods-table.txt")});
+  EXPECT_EQ(r.status, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  int count = 0;
+  while (std::getline(lines, line)) {
+    ++count;
+    for (const char* key : {"\"source\": ", "\"subject\": ", "\"id\": ", "\"reason\": ",
+                            "\"exit_code\": ", "\"evidence\": ", "\"advice\": "}) {
+      EXPECT_NE(line.find(key), std::string::npos) << key << " in " << line;
+    }
+  }
+  EXPECT_EQ(count, 4);
+  EXPECT_NE(r.out.find("\"reason\": \"OOM_KILLED\", \"exit_code\": null"), std::string::npos);
+}
+
+TEST(DiagnoseCommandTest, ExitCodeAndNullId) {
+  Result r = RunCli({Sample("01-executor-oomkilled.json")});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("\"id\": \"3\""), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"exit_code\": 137"), std::string::npos) << r.out;
+  r = RunCli({"-"}, "nothing to see here\n");
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("\"id\": null"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("\"reason\": \"UNKNOWN\""), std::string::npos);
+  EXPECT_NE(r.out.find("missing"), std::string::npos);
+}
+
+TEST(DiagnoseCommandTest, TextTable) {
+  Result r = RunCli({"--format=text", Sample("16-driver-log-jvm-oom-52.txt"),
+                  Sample("11-executor-oomkilled-describe.txt")});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_EQ(r.out.rfind("SOURCE", 0), 0u) << r.out;
+  EXPECT_NE(r.out.find("JVM_OOM"), std::string::npos);
+  EXPECT_NE(r.out.find("OOM_KILLED"), std::string::npos);
+  EXPECT_NE(r.out.find("spark.executor.memoryOverhead"), std::string::npos);
+}
+
+TEST(DiagnoseCommandTest, UnreadableInputsFailWithTheirName) {
+  Result r = RunCli({"/nonexistent/x.log"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("/nonexistent/x.log: cannot open"), std::string::npos) << r.err;
+  r = RunCli({std::string(SPARKD_SAMPLES_DIR)});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("is a directory"), std::string::npos);
+  r = RunCli({"-"}, std::string("\x1f\x8b\x08\x00\x00\x00", 6));
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("-: gzip"), std::string::npos) << r.err;
+  // A bad input does not hide the good ones.
+  r = RunCli({"/nonexistent", Sample("16-driver-log-jvm-oom-52.txt")});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.out.find("JVM_OOM"), std::string::npos);
+}
+
+TEST(DiagnoseCommandTest, UsageAndHelp) {
+  EXPECT_EQ(RunCli({}).status, 2);
+  EXPECT_EQ(RunCli({"--format", "xml", "-"}).status, 2);
+  EXPECT_EQ(RunCli({"--bogus", "-"}).status, 2);
+  Result r = RunCli({"--help"});
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("usage: sparkd diagnose"), std::string::npos);
+}
+
+TEST(DiagnoseCommandTest, LargeLogIsStreamed) {
+  std::string path = std::filesystem::temp_directory_path() / "sparkd_diag_big.log";
+  {
+    std::ofstream f(path);
+    for (int i = 0; i < 60000; ++i) {
+      f << "24/01/02 10:00:00 INFO TaskSetManager: Finished task " << i
+        << ".0 in stage 1.0 (TID " << i << ") in 12 ms on 10.0.0.1 (executor 1) (1/2)\n";
+    }
+    f << "24/01/02 10:00:01 ERROR TaskSchedulerImpl: Lost executor 1 on 10.0.0.1: \n"
+      << "The executor with id 1 exited with exit code 52(JVM OOM).\n";
+  }
+  Result r = RunCli({path});
+  std::filesystem::remove(path);
+  EXPECT_EQ(r.status, 0);
+  EXPECT_NE(r.out.find("JVM_OOM"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace sparkd::cli
