@@ -328,7 +328,7 @@ def format_report(job: jobs_pb2.Job, links: Mapping[Link, str] | None = None) ->
     if job.state != jobs_pb2.JOB_STATE_SUCCEEDED:
         lines.append(f"  cause: {failure_cause(job)}")
     lines += _executor_table(job)
-    if job.state != jobs_pb2.JOB_STATE_SUCCEEDED and job.report.driver_log_tail:
+    if job.report.driver_log_tail:
         lines.append(f"Driver log, last {len(job.report.driver_log_tail)} lines:")
         lines += [f"  | {line}" for line in job.report.driver_log_tail]
     lines += [f"{link.name}: {url}" for link, url in (links or {}).items() if url]

@@ -113,6 +113,11 @@ class FakeSparkd(jobs_pb2_grpc.JobServiceServicer):
         with self._cv:
             return jobs_pb2.GetJobResponse(job=self._job(request.job_id, context))
 
+    def ListJobs(self, request, context):
+        self._enter("ListJobs", context)
+        with self._cv:
+            return jobs_pb2.ListJobsResponse(jobs=reversed(list(self.jobs.values())))
+
     def CancelJob(self, request, context):
         self._enter("CancelJob", context)
         self._job(request.job_id, context)

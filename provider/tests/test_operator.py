@@ -137,7 +137,7 @@ def test_on_kill_cancels_the_job(sparkd: FakeSparkd, ti: RecordingTI) -> None:
 
 def test_permission_denied_fails_without_retry(sparkd: FakeSparkd, ti: RecordingTI) -> None:
     sparkd.fail_next("SubmitJob", grpc.StatusCode.PERMISSION_DENIED)
-    with pytest.raises(AirflowFailException, match="^sparkd PERMISSION_DENIED"):
+    with pytest.raises(AirflowFailException, match=r"^sparkd PERMISSION_DENIED"):
         _operator().execute({"ti": ti})
 
 

@@ -76,12 +76,12 @@ def test_report_lists_reasons_oom_first_with_evidence_and_log_tail() -> None:
     assert report[-1] == "Job page: http://d/jobs/j1"
 
 
-def test_success_report_has_no_cause_and_no_log_tail() -> None:
+def test_success_report_has_no_cause_but_keeps_the_drivers_last_words() -> None:
     job = _failed_job()
     job.state = jobs_pb2.JOB_STATE_SUCCEEDED
     report = rq.format_report(job)
     assert "cause:" not in report
-    assert "Driver log" not in report
+    assert "  | ERROR TaskSetManager: Task 0 failed 4 times" in report
 
 
 def test_links_fall_back_to_the_daemons_stable_urls() -> None:

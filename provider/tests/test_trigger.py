@@ -76,7 +76,8 @@ async def _cancel_while_watching(
     from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
 
     def get_task_states(**kwargs: object) -> dict[str, dict[str, str]]:
-        assert kwargs["task_ids"] == ["spark"] and kwargs["run_ids"] == ["run-1"]
+        assert kwargs["task_ids"] == ["spark"]
+        assert kwargs["run_ids"] == ["run-1"]
         return {"run-1": {"spark": task_state}}
 
     monkeypatch.setattr(RuntimeTaskInstance, "get_task_states", staticmethod(get_task_states))
