@@ -77,7 +77,7 @@ async def _cancel_while_watching(
         "airflow.sdk.execution_time.task_runner",
         reason="Airflow 2.10 reads the task state from its database, not through the task SDK",
     )
-    RuntimeTaskInstance = task_runner.RuntimeTaskInstance  # noqa: N806
+    RuntimeTaskInstance = task_runner.RuntimeTaskInstance
 
     def get_task_states(**kwargs: object) -> dict[str, dict[str, str]]:
         assert kwargs["task_ids"] == ["spark"]
