@@ -77,7 +77,7 @@ Status CheckDynamicAllocation(const DynamicAllocationSpec& d) {
       const auto& [low_path, low] = counts[i];
       const auto& [high_path, high] = counts[j];
       if (*low && *high && **low > **high) {
-        return Error(low_path, "(" + std::to_string(**low) + ") exceeds " + high_path + " (" +
+        return Error(low_path, std::to_string(**low) + " is above " + high_path + " (" +
                                    std::to_string(**high) + ")");
       }
     }
@@ -264,7 +264,7 @@ bool ConfIsTrue(const JobSpec& spec, const std::string& key) {
 // Spark's ExecutorAllocationManager refuses dynamic allocation without a shuffle service unless
 // shuffle tracking or shuffle-block decommissioning keeps shuffle data reachable; Kubernetes has
 // no external shuffle service, so one of the two must be on.
-Status CheckResolvedCombinations(const JobSpec& spec, std::vector<std::string>& warnings) {
+Status CheckResolvedCombinations(const JobSpec& spec) {
   const auto& d = spec.dynamic_allocation;
   if (d.enabled.value_or(false)) {
     bool decommission = ConfIsTrue(spec, "spark.decommission.enabled") &&
@@ -275,11 +275,6 @@ Status CheckResolvedCombinations(const JobSpec& spec, std::vector<std::string>& 
                    "true (spark.dynamicAllocation.shuffleTracking.enabled) or decommissioning "
                    "(spark.decommission.enabled and "
                    "spark.storage.decommission.shuffleBlocks.enabled)");
-    }
-    if (spec.executor.instances) {
-      warnings.push_back(
-          "executor.instances: ignored while dynamicAllocation.enabled is true; set "
-          "dynamicAllocation.initialExecutors");
     }
   }
   return Status::Ok();
@@ -297,7 +292,7 @@ Status ValidateSpec(const JobSpec& spec, SpecScope scope, std::vector<std::strin
   for (const auto& [key, value] : spec.conf) {
     RETURN_IF_ERROR(ValidateConfEntry(key, value, warnings));
   }
-  if (scope == SpecScope::kResolved) RETURN_IF_ERROR(CheckResolvedCombinations(spec, warnings));
+  if (scope == SpecScope::kResolved) RETURN_IF_ERROR(CheckResolvedCombinations(spec));
   return Status::Ok();
 }
 
