@@ -1,0 +1,92 @@
+// _sparkd_core: the preset functions of the daemon's core for Python. JSON text crosses the
+// boundary (json.loads / json.dumps on the Python side), so Python sees plain dicts and lists.
+// Errors raise CoreError, a ValueError whose message is the field-path error ("executor.memory:
+// ...") and whose `code` is the daemon's status code name ("INVALID_ARGUMENT", "NOT_FOUND",
+// "FAILED_PRECONDITION"), the same code the gRPC API would return.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include <map>
+#include <string>
+
+#include "daemon/core/preset/documents.h"
+
+namespace py = pybind11;
+
+namespace {
+
+struct CoreError {};
+
+// Registered once per interpreter; Unwrap looks it up on the module by name.
+void RegisterCoreError(py::module_& m) {
+  static py::exception<CoreError> type(m, "CoreError", PyExc_ValueError);
+}
+
+py::object Unwrap(const sparkd::StatusOr<nlohmann::json>& result) {
+  if (!result.ok()) {
+    const sparkd::Status& status = result.status();
+    py::object error = py::module_::import("_sparkd_core").attr("CoreError")(status.message());
+    error.attr("code") = std::string(sparkd::StatusCodeName(status.code()));
+    PyErr_SetObject(error.get_type().ptr(), error.ptr());
+    throw py::error_already_set();
+  }
+  return py::module_::import("json").attr("loads")(result->dump());
+}
+
+// Accepts a dict (or anything json.dumps takes) or a JSON string.
+nlohmann::json ToJson(const py::object& value) {
+  std::string text = py::isinstance<py::str>(value)
+                         ? value.cast<std::string>()
+                         : py::module_::import("json").attr("dumps")(value).cast<std::string>();
+  nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) throw py::value_error("request: not valid JSON");
+  return parsed;
+}
+
+sparkd::RenderContext Context(const py::dict& values) {
+  sparkd::RenderContext context;
+  auto get = [&](const char* key) {
+    return values.contains(key) ? values[key].cast<std::string>() : std::string();
+  };
+  context.job_id = get("job_id");
+  context.app_id = get("app_id");
+  context.namespace_name = get("namespace");
+  context.driver_pod = get("driver_pod");
+  context.team = get("team");
+  return context;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_sparkd_core, m) {
+  m.doc() = "sparkd's preset core: parse, validate and resolve job options as the daemon does.";
+  RegisterCoreError(m);
+  m.def(
+      "parse_preset",
+      [](const std::string& yaml) { return Unwrap(sparkd::ParsePresetDocument(yaml)); },
+      py::arg("yaml"), "Parses a preset body: {'preset': {...}, 'warnings': [...]}.");
+  m.def(
+      "validate_request",
+      [](const py::object& request) {
+        return Unwrap(sparkd::ValidateRequestDocument(ToJson(request)));
+      },
+      py::arg("request"), "Checks a job request (dict or JSON): {'warnings': [...]}.");
+  m.def(
+      "resolve",
+      [](const std::string& defaults, const std::map<std::string, std::string>& presets,
+         const py::object& request, const py::dict& context) {
+        return Unwrap(sparkd::ResolveDocuments(defaults, presets, ToJson(request),
+                                               Context(context)));
+      },
+      py::arg("defaults_yaml"), py::arg("presets"), py::arg("request"),
+      py::arg("context") = py::dict(),
+      "Resolves a request against defaults and presets ({job_type: yaml}): the effective spec, "
+      "provenance, warnings, presetsUsed, sparkConf, podTemplates and links.");
+  m.def(
+      "diff_presets",
+      [](const std::string& before, const std::string& after) {
+        return Unwrap(sparkd::DiffDocuments(before, after));
+      },
+      py::arg("before_yaml"), py::arg("after_yaml"),
+      "Field-level changes between two preset bodies: [{'path', 'before', 'after'}].");
+}
