@@ -46,7 +46,10 @@ affinity:
   nodeAffinity:
     requiredDuringSchedulingIgnoredDuringExecution:
       nodeSelectorTerms:
-        - matchExpressions: [{key: node.kubernetes.io/instance-type, operator: In, values: [m6i.8xlarge, m6a.8xlarge]}]
+        - matchExpressions:
+            - key: node.kubernetes.io/instance-type
+              operator: In
+              values: [m6i.8xlarge, m6a.8xlarge]
   podAffinity:
     preferredDuringSchedulingIgnoredDuringExecution:
       - weight: 100

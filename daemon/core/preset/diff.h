@@ -12,7 +12,8 @@ namespace sparkd {
 
 // One changed leaf: `before` unset = added, `after` unset = removed. Values are JSON text.
 struct FieldChange {
-  std::string path;  // "executor.memory", `conf."spark.x"`, `tolerations."dedicated:NoSchedule".effect`
+  // "executor.memory", `conf."spark.x"`, `tolerations."dedicated:NoSchedule".effect`
+  std::string path;
   std::optional<std::string> before;
   std::optional<std::string> after;
   bool operator==(const FieldChange&) const = default;

@@ -152,7 +152,9 @@ bool SameAtPath(const JobSpec& a, const JobSpec& b, std::string_view path) {
   size_t dot = path.find('.');
   std::string_view field = path.substr(0, dot);
   std::string key(path.substr(dot + 1));
-  if (key.size() >= 2 && key.front() == '"' && key.back() == '"') key = key.substr(1, key.size() - 2);
+  if (key.size() >= 2 && key.front() == '"' && key.back() == '"') {
+    key = key.substr(1, key.size() - 2);
+  }
   if (const auto* map = MapField(a, field)) return SameMapEntry(*map, *MapField(b, field), key);
   if (field == "env") return SameEntry(a.env, b.env, key, EnvId);
   if (field == "volumes") return SameEntry(a.volumes, b.volumes, key, VolumeId);

@@ -55,7 +55,9 @@ StatusOr<std::string> CanonicalEntry(std::string field, const std::string& key) 
   if (field == "conf") {
     if (std::string_view typed = FieldForConfKey(key); !typed.empty()) return std::string(typed);
     constexpr std::string_view kSelector = "spark.kubernetes.node.selector.";
-    if (key.starts_with(kSelector)) return MapEntryPath("nodeSelector", key.substr(kSelector.size()));
+    if (key.starts_with(kSelector)) {
+      return MapEntryPath("nodeSelector", key.substr(kSelector.size()));
+    }
   }
   return MapEntryPath(field, key);
 }
@@ -100,8 +102,8 @@ StatusOr<std::string> CanonicalFieldPath(std::string_view path) {
   }
   std::string& field = parts[0];
   if (parts.size() == 1 &&
-      (field == "sparkConf" ||
-       std::find(std::begin(kWholeFields), std::end(kWholeFields), field) != std::end(kWholeFields))) {
+      (field == "sparkConf" || std::find(std::begin(kWholeFields), std::end(kWholeFields),
+                                         field) != std::end(kWholeFields))) {
     return field == "sparkConf" ? std::string("conf") : field;
   }
   bool keyed = field == "sparkConf" || std::find(std::begin(kKeyedFields), std::end(kKeyedFields),

@@ -174,7 +174,8 @@ Status ValueError(std::string_view key, std::string_view value, std::string_view
 bool IsWholeNumber(std::string_view s) {
   if (!s.empty() && s[0] == '-') s.remove_prefix(1);
   return !s.empty() && s.size() < 10 &&
-         std::all_of(s.begin(), s.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+         std::all_of(s.begin(), s.end(),
+                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
 }
 
 // Spark's JavaUtils.timeStringAs: a whole number and an optional unit.

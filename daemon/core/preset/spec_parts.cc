@@ -200,7 +200,9 @@ Status ReadEnv(const json& j, JobSpec& spec) {
     RETURN_IF_ERROR(CheckItemKeys(j[i], path, kKeys));
     EnvVar var;
     RETURN_IF_ERROR(RequireString(j[i], "name", path, var.name));
-    if (j[i].contains("value")) RETURN_IF_ERROR(ReadScalar(j[i]["value"], path + ".value", var.value));
+    if (j[i].contains("value")) {
+      RETURN_IF_ERROR(ReadScalar(j[i]["value"], path + ".value", var.value));
+    }
     if (j[i].contains("valueFrom")) {
       const json& from = j[i]["valueFrom"];
       RETURN_IF_ERROR(CheckItemKeys(from, path + ".valueFrom", kFrom));
