@@ -85,7 +85,9 @@ void EventLine(std::string_view line, DescribeState* st, Facts* f) {
     return;
   }
   if (t.starts_with("----") || (!t.starts_with("Normal") && !t.starts_with("Warning"))) return;
-  std::string_view rest = Trim(t.substr(t.find(' ')));
+  size_t space = t.find(' ');
+  if (space == std::string_view::npos) return;
+  std::string_view rest = Trim(t.substr(space));
   std::string_view reason = text::Word(rest);
   std::string_view message = st->event_message_col > 0 && line.size() > st->event_message_col
                                  ? Trim(line.substr(st->event_message_col))

@@ -15,7 +15,7 @@ namespace {
 using text::Contains;
 
 constexpr size_t kMaxLine = 1 << 20;
-constexpr size_t kMaxSubjects = 100000;
+constexpr size_t kMaxSubjects = 50000;
 constexpr int kContextLines = 80;
 constexpr std::string_view kDriverId = "\x01driver";
 

@@ -130,13 +130,15 @@ void LossWording(std::string_view t, Facts* f) {
 void AbsorbLossLine(std::string_view line, Facts* f) {
   std::string_view t = Trim(line);
   if (t.empty()) return;
-  if (t.starts_with("The API gave the following brief reason:")) {
-    std::string_view r = Trim(t.substr(40));
+  constexpr std::string_view kBrief = "The API gave the following brief reason:";
+  constexpr std::string_view kMessage = "The API gave the following message:";
+  if (t.starts_with(kBrief)) {
+    std::string_view r = Trim(t.substr(kBrief.size()));
     if (!IsNullWord(r)) f->pod_reason = std::string(text::Word(r));
     return;
   }
-  if (t.starts_with("The API gave the following message:")) {
-    std::string_view m = Trim(t.substr(35));
+  if (t.starts_with(kMessage)) {
+    std::string_view m = Trim(t.substr(kMessage.size()));
     if (!IsNullWord(m)) f->pod_message = text::Evidence(m);
     return;
   }

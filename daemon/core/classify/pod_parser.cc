@@ -143,21 +143,23 @@ void CollectPods(const json& j, std::vector<Facts>* out, int depth) {
   }
 }
 
-// YAML → JSON. Scalars stay strings; the reader accepts numbers as strings.
-json ToJson(const YAML::Node& node, int depth) {
-  if (depth > 64) return nullptr;
+// YAML → JSON. Scalars stay strings; the reader accepts numbers as strings. Aliases share
+// nodes in yaml-cpp but are copied here, so `budget` caps the nodes written: a few lines of
+// nested aliases ("billion laughs") would otherwise expand without end.
+json ToJson(const YAML::Node& node, int depth, int* budget) {
+  if (depth > 64 || --*budget < 0) return nullptr;
   switch (node.Type()) {
     case YAML::NodeType::Map: {
       json obj = json::object();
       for (const auto& kv : node) {
         if (!kv.first.IsScalar()) continue;
-        obj[kv.first.Scalar()] = ToJson(kv.second, depth + 1);
+        obj[kv.first.Scalar()] = ToJson(kv.second, depth + 1, budget);
       }
       return obj;
     }
     case YAML::NodeType::Sequence: {
       json arr = json::array();
-      for (const auto& item : node) arr.push_back(ToJson(item, depth + 1));
+      for (const auto& item : node) arr.push_back(ToJson(item, depth + 1, budget));
       return arr;
     }
     case YAML::NodeType::Scalar:
@@ -199,13 +201,31 @@ bool ParseJson(std::string_view text, json* out) {
   return !out->is_discarded();
 }
 
+// yaml-cpp parses flow collections and anchors recursively: deep nesting overflows the
+// stack, so such input is refused before it gets there. Pod objects nest about 10 deep.
+bool TooDeepForYaml(std::string_view text) {
+  int depth = 0;
+  for (char c : text) {
+    if (c == '[' || c == '{') {
+      if (++depth > 64) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
 std::vector<Facts> ParseYaml(std::string_view text) {
+  if (TooDeepForYaml(text)) return {};
   std::string doc(text);
   // A paste cut mid-line can leave an unclosed quote: drop trailing lines until it parses.
   for (int attempt = 0; attempt < 8 && !doc.empty(); ++attempt) {
     try {
       std::vector<Facts> out;
-      for (const YAML::Node& node : YAML::LoadAll(doc)) CollectPods(ToJson(node, 0), &out, 0);
+      int budget = 1 << 20;
+      for (const YAML::Node& node : YAML::LoadAll(doc)) {
+        CollectPods(ToJson(node, 0, &budget), &out, 0);
+      }
       return out;
     } catch (const std::exception&) {
       size_t nl = doc.find_last_of('\n', doc.size() >= 2 ? doc.size() - 2 : 0);
