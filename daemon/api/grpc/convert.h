@@ -1,0 +1,34 @@
+// Conversions between sparkd.v1 protos and core types, and the one Status ↔ gRPC mapping.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include "daemon/core/job.h"
+#include "daemon/core/job_store.h"
+#include "daemon/core/status.h"
+#include "sparkd/v1/jobs.pb.h"
+
+namespace sparkd::api {
+
+// Core codes are gRPC's canonical codes, value for value.
+grpc::Status ToGrpcStatus(const Status& status);
+Status FromGrpcStatus(const grpc::Status& status);
+
+JobRequest FromProto(const v1::JobRequest& proto);
+void ToProto(const JobRequest& request, v1::JobRequest* proto);
+
+v1::JobState ToProto(JobState state);
+std::optional<JobState> FromProto(v1::JobState state);
+
+void ToProto(const JobEvent& event, v1::JobEvent* proto);
+
+// Stable links served by the daemon's HTTP API at `http_base_url`.
+struct LinkOptions {
+  std::string http_base_url;
+};
+
+void ToProto(const Job& job, const LinkOptions& links, v1::Job* proto);
+
+StatusOr<JobQuery> FromProto(const v1::ListJobsRequest& proto);
+
+}  // namespace sparkd::api

@@ -1,0 +1,116 @@
+#include "daemon/api/http/http_server.h"
+
+#include <httplib.h>
+
+#include "daemon/core/job_json.h"
+
+namespace sparkd::api {
+namespace {
+
+// The HTTP status for a Status code, per the gRPC ↔ HTTP mapping of google.rpc.Code.
+int HttpStatusFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kOutOfRange: return 400;
+    case StatusCode::kUnauthenticated: return 401;
+    case StatusCode::kPermissionDenied: return 403;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kAlreadyExists:
+    case StatusCode::kAborted: return 409;
+    case StatusCode::kResourceExhausted: return 429;
+    case StatusCode::kUnavailable: return 503;
+    case StatusCode::kDeadlineExceeded: return 504;
+    default: return 500;
+  }
+}
+
+void SendError(httplib::Response& res, const Status& status) {
+  res.status = HttpStatusFor(status.code());
+  nlohmann::json body = {{"code", StatusCodeName(status.code())}, {"message", status.message()}};
+  res.set_content(body.dump(), "application/json");
+}
+
+// Until teams and tokens exist, pages are served to everyone as the admin.
+const Caller kPageCaller{"default", true};
+
+}  // namespace
+
+HttpServer::HttpServer(JobService* jobs, Backend* backend, std::function<Status()> health)
+    : jobs_(jobs), backend_(backend), health_(std::move(health)),
+      server_(std::make_unique<httplib::Server>()) {
+  Routes();
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+void HttpServer::Routes() {
+  server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
+    Status status = health_();
+    if (!status.ok()) return SendError(res, status);
+    res.set_content("ok\n", "text/plain");
+  });
+  server_->Get(R"(/jobs/([A-Za-z0-9_-]+))", [this](const httplib::Request& req,
+                                                   httplib::Response& res) {
+    auto job = jobs_->Get(kPageCaller, req.matches[1]);
+    if (!job.ok()) return SendError(res, job.status());
+    nlohmann::json body = JobToJson(*job);
+    body["links"] = {{"spark_ui", "/jobs/" + job->id + "/ui"},
+                     {"logs", "/jobs/" + job->id + "/logs"}};
+    res.set_content(body.dump(2), "application/json");
+  });
+  server_->Get(R"(/jobs/([A-Za-z0-9_-]+)/ui)", [this](const httplib::Request& req,
+                                                      httplib::Response& res) {
+    auto job = jobs_->Get(kPageCaller, req.matches[1]);
+    if (!job.ok()) return SendError(res, job.status());
+    if (job->state == JobState::kRunning && !job->spark_ui_url.empty()) {
+      return res.set_redirect(job->spark_ui_url);
+    }
+    if (std::string history = backend_->HistoryUrl(*job); !history.empty() && IsTerminal(job->state)) {
+      return res.set_redirect(history);
+    }
+    SendError(res, FailedPrecondition("job " + job->id + " is " +
+                                      std::string(JobStateName(job->state)) +
+                                      ": no Spark UI yet, and no history server has it"));
+  });
+  server_->Get(R"(/jobs/([A-Za-z0-9_-]+)/logs)", [this](const httplib::Request& req,
+                                                        httplib::Response& res) {
+    auto job = jobs_->Get(kPageCaller, req.matches[1]);
+    if (!job.ok()) return SendError(res, job.status());
+    Job snapshot = *job;
+    res.set_chunked_content_provider(
+        "text/plain; charset=utf-8",
+        [this, snapshot, offset = int64_t{0}](size_t, httplib::DataSink& sink) mutable {
+          auto chunk = backend_->ReadDriverLog(snapshot, offset, 256 * 1024);
+          if (!chunk.ok() || chunk->data.empty()) {
+            sink.done();
+            return true;
+          }
+          offset = chunk->next_offset;
+          return sink.write(chunk->data.data(), chunk->data.size());
+        });
+  });
+}
+
+StatusOr<int> HttpServer::Start(const HttpOptions& options) {
+  int port = options.port;
+  if (port == 0) {
+    port = server_->bind_to_any_port(options.host);
+  } else if (!server_->bind_to_port(options.host, port)) {
+    port = -1;
+  }
+  if (port < 0) {
+    return Unavailable("cannot listen for HTTP on " + options.host + ":" +
+                       std::to_string(options.port));
+  }
+  thread_ = std::thread([this] { server_->listen_after_bind(); });
+  return port;
+}
+
+void HttpServer::Stop() {
+  if (server_) server_->stop();
+  if (thread_.joinable()) thread_.join();
+}
+
+}  // namespace sparkd::api

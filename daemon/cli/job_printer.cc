@@ -1,0 +1,124 @@
+#include "daemon/cli/job_printer.h"
+
+#include <google/protobuf/util/time_util.h>
+
+#include <algorithm>
+#include <iomanip>
+#include <vector>
+
+namespace sparkd::cli {
+namespace {
+
+using google::protobuf::util::TimeUtil;
+
+std::string Time(const google::protobuf::Timestamp& t) {
+  std::string text = TimeUtil::ToString(t);  // RFC 3339 with nanoseconds
+  auto dot = text.find('.');
+  return dot == std::string::npos ? text : text.substr(0, dot) + "Z";
+}
+
+std::string Duration(const v1::Job& job) {
+  if (!job.has_finished_at()) return "-";
+  // A short application can end before the daemon saw it run: count from submission then.
+  const auto& start = job.has_started_at() ? job.started_at() : job.created_at();
+  int64_t ms = TimeUtil::DurationToMilliseconds(job.finished_at() - start);
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(1) << ms / 1000.0 << "s";
+  return out.str();
+}
+
+// Failures first (OOM at the top: the most common and most fixable), successes last.
+int ReasonRank(v1::ExitReason reason) {
+  switch (reason) {
+    case v1::EXIT_REASON_OOM_KILLED: return 0;
+    case v1::EXIT_REASON_JVM_OOM: return 1;
+    case v1::EXIT_REASON_SUCCEEDED: return 90;
+    case v1::EXIT_REASON_KILLED_BY_DRIVER: return 91;
+    case v1::EXIT_REASON_UNSPECIFIED: return 99;
+    default: return 10;
+  }
+}
+
+}  // namespace
+
+std::string StateName(v1::JobState state) {
+  std::string name = v1::JobState_Name(state);
+  return name.starts_with("JOB_STATE_") ? name.substr(10) : name;
+}
+
+std::string ReasonName(v1::ExitReason reason) {
+  if (reason == v1::EXIT_REASON_UNSPECIFIED) return "-";
+  std::string name = v1::ExitReason_Name(reason);
+  return name.starts_with("EXIT_REASON_") ? name.substr(12) : name;
+}
+
+void PrintLinks(const v1::Job& job, std::ostream& out) {
+  if (job.links().job_page().empty()) return;
+  out << "  job page:  " << job.links().job_page() << "\n"
+      << "  Spark UI:  " << job.links().spark_ui() << "\n"
+      << "  logs:      " << job.links().logs() << "\n";
+}
+
+void PrintEvent(const v1::JobEvent& event, std::ostream& out) {
+  out << "[" << Time(event.at()) << "] " << StateName(event.to_state());
+  if (!event.message().empty()) out << ": " << event.message();
+  out << "\n";
+}
+
+void PrintReport(const v1::Job& job, std::ostream& out) {
+  out << "\n== sparkd job " << job.id() << ": " << StateName(job.state()) << " ==\n";
+  out << "state:     " << StateName(job.state());
+  if (!job.state_message().empty()) out << " (" << job.state_message() << ")";
+  out << "\nduration:  " << Duration(job) << "\n";
+  out << "app id:    " << (job.spark_app_id().empty() ? "-" : job.spark_app_id()) << "\n";
+  std::vector<const v1::Executor*> executors;
+  for (const auto& x : job.executors()) executors.push_back(&x);
+  std::stable_sort(executors.begin(), executors.end(), [](auto* a, auto* b) {
+    return ReasonRank(a->reason()) < ReasonRank(b->reason());
+  });
+  if (!executors.empty()) {
+    out << "executors:\n";
+    out << "  " << std::left << std::setw(10) << "ID" << std::setw(20) << "REASON" << std::setw(6)
+        << "EXIT" << "EVIDENCE\n";
+    for (const auto* x : executors) {
+      out << "  " << std::left << std::setw(10) << x->executor_id() << std::setw(20)
+          << ReasonName(x->reason()) << std::setw(6)
+          << (x->has_exit_code() ? std::to_string(x->exit_code()) : "-") << x->evidence() << "\n";
+      if (!x->advice().empty() && x->reason() != v1::EXIT_REASON_SUCCEEDED) {
+        out << "  " << std::setw(36) << "" << "advice: " << x->advice() << "\n";
+      }
+    }
+  }
+  if (!job.report().first_fatal_cause().empty()) {
+    out << "cause:     " << job.report().first_fatal_cause() << "\n";
+  }
+  if (job.report().driver_log_tail_size() > 0) {
+    out << "driver log (last lines):\n";
+    for (const auto& line : job.report().driver_log_tail()) out << "  | " << line << "\n";
+  }
+  PrintLinks(job, out);
+}
+
+void PrintJob(const v1::Job& job, std::ostream& out) {
+  out << "id:        " << job.id() << "\nteam:      " << job.team()
+      << "\nkey:       " << job.idempotency_key() << "\ncreated:   " << Time(job.created_at())
+      << "\n";
+  out << "timeline:\n";
+  for (const auto& e : job.events()) {
+    out << "  ";
+    PrintEvent(e, out);
+  }
+  PrintReport(job, out);
+}
+
+void PrintJobTable(const google::protobuf::RepeatedPtrField<v1::Job>& jobs, std::ostream& out) {
+  out << std::left << std::setw(24) << "ID" << std::setw(12) << "STATE" << std::setw(22)
+      << "CREATED" << std::setw(10) << "TEAM" << "NAME\n";
+  for (const auto& job : jobs) {
+    out << std::left << std::setw(24) << job.id() << std::setw(12) << StateName(job.state())
+        << std::setw(22) << Time(job.created_at()) << std::setw(10) << job.team()
+        << (job.request().name().empty() ? job.request().file() : job.request().name()) << "\n";
+  }
+}
+
+}  // namespace sparkd::cli

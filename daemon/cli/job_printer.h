@@ -1,0 +1,22 @@
+// Human-readable output of jobs for the CLI: links, timeline events, reports, tables.
+#pragma once
+
+#include <ostream>
+#include <string>
+
+#include "sparkd/v1/jobs.pb.h"
+
+namespace sparkd::cli {
+
+std::string StateName(v1::JobState state);     // "RUNNING"
+std::string ReasonName(v1::ExitReason reason);  // "OOM_KILLED"
+
+void PrintLinks(const v1::Job& job, std::ostream& out);
+void PrintEvent(const v1::JobEvent& event, std::ostream& out);
+// State, duration, app id, executors by exit reason (failures first) and, for a failed job,
+// the cause and the driver's last lines.
+void PrintReport(const v1::Job& job, std::ostream& out);
+void PrintJob(const v1::Job& job, std::ostream& out);
+void PrintJobTable(const google::protobuf::RepeatedPtrField<v1::Job>& jobs, std::ostream& out);
+
+}  // namespace sparkd::cli

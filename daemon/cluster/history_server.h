@@ -1,0 +1,38 @@
+// A Spark History Server over the daemon's finished event logs, run as a detached process
+// (spark-class org.apache.spark.deploy.history.HistoryServer). A restarted daemon reuses the
+// one already running.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "daemon/cluster/process.h"
+#include "daemon/core/status.h"
+
+namespace sparkd::cluster {
+
+struct HistoryServerOptions {
+  std::string spark_home;
+  std::string java_home;
+  std::string state_dir;  // holds pid, log, and events/ (the log directory it serves)
+  int port = 18080;
+};
+
+class HistoryServer {
+ public:
+  explicit HistoryServer(HistoryServerOptions options) : options_(std::move(options)) {}
+
+  // Starts it unless one started from the same state_dir still runs.
+  Status Start();
+  // Stops it if this object started it.
+  void Stop();
+
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(options_.port); }
+  std::string events_dir() const { return options_.state_dir + "/events"; }
+
+ private:
+  const HistoryServerOptions options_;
+  std::optional<ProcessId> started_;
+};
+
+}  // namespace sparkd::cluster

@@ -1,0 +1,68 @@
+#include "daemon/core/job_service.h"
+
+namespace sparkd {
+
+std::optional<std::string> JobService::TeamScope(const Caller& caller) const {
+  if (caller.admin) return std::nullopt;
+  return caller.team;
+}
+
+StatusOr<CreateJobResult> JobService::Submit(const Caller& caller, const JobRequest& request,
+                                             const std::string& idempotency_key) {
+  RETURN_IF_ERROR(ValidateIdempotencyKey(idempotency_key));
+  RETURN_IF_ERROR(ValidateJobRequest(request));
+  Job job;
+  job.id = ids_->NewJobId();
+  job.team = caller.team;
+  job.idempotency_key = idempotency_key;
+  job.request = request;
+  job.backend = backend_;
+  job.state_message = "accepted";
+  job.created_at = clock_->Now();
+  ASSIGN_OR_RETURN(CreateJobResult result, store_->CreateJob(job));
+  if (result.created) supervisor_->Wake();
+  return result;
+}
+
+StatusOr<Job> JobService::Get(const Caller& caller, const std::string& job_id) {
+  if (job_id.empty()) return InvalidArgument("job_id: required");
+  return store_->GetJob(job_id, TeamScope(caller));
+}
+
+StatusOr<JobPage> JobService::List(const Caller& caller, JobQuery query) {
+  if (!caller.admin) {
+    if (query.team && *query.team != caller.team) {
+      return PermissionDenied("team: only admins may list another team's jobs");
+    }
+    query.team = caller.team;
+  }
+  if (query.page_size < 0) return InvalidArgument("page_size: must not be negative");
+  if (query.created_after && query.created_before &&
+      *query.created_after >= *query.created_before) {
+    return InvalidArgument("created_after: must be before created_before");
+  }
+  return store_->ListJobs(query);
+}
+
+StatusOr<Job> JobService::Cancel(const Caller& caller, const std::string& job_id,
+                                 const std::string& reason) {
+  ASSIGN_OR_RETURN(Job current, Get(caller, job_id));
+  if (IsTerminal(current.state)) {
+    return FailedPrecondition("job " + job_id + " already ended: " +
+                              std::string(JobStateName(current.state)));
+  }
+  JobUpdate update;
+  update.set_finished = true;
+  std::string message = reason.empty() ? "cancelled by " + caller.team
+                                       : "cancelled by " + caller.team + ": " + reason;
+  ASSIGN_OR_RETURN(Job cancelled, store_->Transition(job_id, JobState::kCancelled, update, message));
+  supervisor_->StopApplication(cancelled);
+  return store_->GetJob(job_id, TeamScope(caller));
+}
+
+StatusOr<std::vector<JobEvent>> JobService::EventsSince(const std::string& job_id,
+                                                        int64_t after_seq) {
+  return store_->EventsSince(job_id, after_seq);
+}
+
+}  // namespace sparkd

@@ -1,0 +1,56 @@
+// JobService: the domain operations behind the JobService API, independent of gRPC.
+//
+// Each operation is a short pipeline: authorize (the caller's team) → validate → store →
+// (for cancel) stop the application.
+#pragma once
+
+#include <string>
+
+#include "daemon/core/clock.h"
+#include "daemon/core/job_store.h"
+#include "daemon/core/status.h"
+#include "daemon/core/supervisor.h"
+
+namespace sparkd {
+
+// Who is calling. Comes from the caller's credentials at the API edge.
+struct Caller {
+  std::string team;
+  bool admin = false;
+};
+
+class JobService {
+ public:
+  // Every pointer must outlive the service.
+  JobService(JobStore* store, Supervisor* supervisor, Clock* clock, IdGenerator* ids,
+             std::string backend)
+      : store_(store), supervisor_(supervisor), clock_(clock), ids_(ids),
+        backend_(std::move(backend)) {}
+
+  // validate request and key → insert (or find the job of the same key) → wake the supervisor.
+  StatusOr<CreateJobResult> Submit(const Caller& caller, const JobRequest& request,
+                                   const std::string& idempotency_key);
+
+  StatusOr<Job> Get(const Caller& caller, const std::string& job_id);
+
+  // Non-admins always list their own team; an admin may name a team or list all.
+  StatusOr<JobPage> List(const Caller& caller, JobQuery query);
+
+  // Moves a non-final job to CANCELLED, then stops its application. Cancelling a job that
+  // already ended is FAILED_PRECONDITION naming its state.
+  StatusOr<Job> Cancel(const Caller& caller, const std::string& job_id, const std::string& reason);
+
+  // Events after `after_seq`, for a watcher that already passed Get for this job.
+  StatusOr<std::vector<JobEvent>> EventsSince(const std::string& job_id, int64_t after_seq);
+
+ private:
+  std::optional<std::string> TeamScope(const Caller& caller) const;
+
+  JobStore* store_;
+  Supervisor* supervisor_;
+  Clock* clock_;
+  IdGenerator* ids_;
+  std::string backend_;
+};
+
+}  // namespace sparkd

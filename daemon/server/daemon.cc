@@ -1,0 +1,194 @@
+#include "daemon/server/daemon.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <filesystem>
+#include <iostream>
+
+#include "daemon/api/grpc/job_service_grpc.h"
+#include "daemon/api/http/http_server.h"
+#include "daemon/cluster/history_server.h"
+#include "daemon/cluster/local_backend.h"
+#include "daemon/core/job_service.h"
+#include "daemon/core/supervisor.h"
+#include "daemon/core/watch_hub.h"
+#include "daemon/server/config.h"
+#include "daemon/store/pg_job_store.h"
+#include "daemon/store/pg_listener.h"
+
+namespace sparkd::server {
+namespace {
+
+constexpr int kPoolSize = 16;
+
+StatusOr<Config> ParseConfig(const std::vector<std::string>& args, const char* usage) {
+  auto flags = cli::ParseFlags(args, ConfigFlagSpec());
+  if (!flags.ok()) return flags.status();
+  if (flags->Has("help")) {
+    std::cout << usage << "\n\nSettings (flags override environment, which overrides the file):\n"
+              << ConfigHelp();
+    return Status(StatusCode::kCancelled, "");
+  }
+  if (!flags->positional.empty()) {
+    return InvalidArgument("unexpected argument \"" + flags->positional[0] + "\"");
+  }
+  ASSIGN_OR_RETURN(Config config, LoadConfig(*flags));
+  if (config.database_url.empty()) {
+    return InvalidArgument("database-url: required (--database-url or SPARKD_DATABASE_URL)");
+  }
+  spdlog::set_level(spdlog::level::from_str(config.log_level));
+  return config;
+}
+
+int Fail(const Status& status) {
+  if (status.code() == StatusCode::kCancelled) return 0;  // --help
+  std::cerr << "sparkd: " << status.message() << "\n";
+  return 2;
+}
+
+std::pair<std::string, int> SplitHostPort(const std::string& address) {
+  auto colon = address.rfind(':');
+  if (colon == std::string::npos) return {address, 0};
+  return {address.substr(0, colon), std::atoi(address.c_str() + colon + 1)};
+}
+
+// Blocks SIGTERM and SIGINT in every thread (call before starting any), so the main thread
+// can wait for them with sigwait.
+sigset_t BlockShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  return set;
+}
+
+StatusOr<std::unique_ptr<cluster::LocalBackend>> MakeLocalBackend(
+    const Config& config, cluster::HistoryServer* history) {
+  if (config.spark_home.empty()) {
+    return InvalidArgument("spark-home: required for the local backend (--spark-home or "
+                           "SPARKD_SPARK_HOME, e.g. the pyspark package folder)");
+  }
+  if (!std::filesystem::exists(std::filesystem::path(config.spark_home) / "bin" / "spark-submit")) {
+    return InvalidArgument("spark-home: " + config.spark_home + " has no bin/spark-submit");
+  }
+  cluster::LocalBackendOptions options;
+  options.spark_home = config.spark_home;
+  options.data_dir = config.data_dir;
+  options.default_threads = config.local_threads;
+  options.python = config.python;
+  if (history) {
+    options.history_url = history->url();
+    options.history_dir = history->events_dir();
+  }
+  return std::make_unique<cluster::LocalBackend>(std::move(options));
+}
+
+}  // namespace
+
+int RunMigrate(const std::vector<std::string>& args) {
+  auto config = ParseConfig(args, "usage: sparkd migrate [settings]\n\nApplies the schema "
+                                  "migrations the database lacks, under an advisory lock.");
+  if (!config.ok()) return Fail(config.status());
+  auto conn = store::PgConnection::Connect(config->database_url);
+  if (!conn.ok()) return Fail(conn.status());
+  auto applied = store::Migrate(**conn);
+  if (!applied.ok()) return Fail(applied.status());
+  std::cout << "applied " << applied->size() << " migration(s)";
+  for (int v : *applied) std::cout << " " << v;
+  std::cout << "\n";
+  return 0;
+}
+
+int RunServe(const std::vector<std::string>& args) {
+  sigset_t signals = BlockShutdownSignals();
+  auto config = ParseConfig(args, "usage: sparkd serve [settings]\n\nRuns the daemon: gRPC "
+                                  "API, HTTP links, and the jobs of its backend.");
+  if (!config.ok()) return Fail(config.status());
+  if (config->backend != "local") {
+    return Fail(InvalidArgument("backend: \"" + config->backend + "\" is not available; use local"));
+  }
+  std::filesystem::create_directories(config->data_dir);
+  config->data_dir = std::filesystem::absolute(config->data_dir).string();
+
+  auto pool = store::PgPool::Create(config->database_url, kPoolSize);
+  if (!pool.ok()) return Fail(pool.status());
+  {
+    auto lease = (*pool)->Acquire();
+    if (!lease.ok()) return Fail(lease.status());
+    auto applied = store::Migrate(**lease);
+    if (!applied.ok()) return Fail(applied.status());
+    if (!applied->empty()) spdlog::info("applied {} migration(s)", applied->size());
+  }
+
+  std::unique_ptr<cluster::HistoryServer> history;
+  if (config->history_server && config->run_jobs) {
+    history = std::make_unique<cluster::HistoryServer>(cluster::HistoryServerOptions{
+        config->spark_home, "", config->data_dir + "/history", config->history_port});
+  }
+  auto backend = MakeLocalBackend(*config, history.get());
+  if (!backend.ok()) return Fail(backend.status());
+  if (history) {
+    if (Status s = history->Start(); !s.ok()) spdlog::warn("history server: {}", s.ToString());
+  }
+
+  auto clock = NewSystemClock();
+  auto ids = NewRandomIdGenerator(clock.get());
+  store::PgJobStore store(pool->get(), clock.get());
+  Supervisor supervisor(&store, backend->get(),
+                        SupervisorOptions{config->node_id, std::chrono::milliseconds(500),
+                                          config->max_running_jobs});
+  if (config->run_jobs) {
+    if (Status s = supervisor.Reconcile(); !s.ok()) return Fail(s);
+    supervisor.Start();
+  }
+  JobService jobs(&store, &supervisor, clock.get(), ids.get(), (*backend)->name());
+
+  WatchHub hub;
+  hub.Start();
+  store::PgListener listener(config->database_url, &hub);
+  listener.Start();
+
+  api::JobServiceGrpc grpc_service(&jobs, backend->get(), &hub, api::OpenAccess,
+                                   api::LinkOptions{config->public_url});
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  grpc::ServerBuilder builder;
+  int grpc_port = 0;
+  builder.AddListeningPort(config->grpc_listen, grpc::InsecureServerCredentials(), &grpc_port);
+  builder.RegisterService(&grpc_service);
+  std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
+  if (!grpc_server || grpc_port == 0) {
+    return Fail(Unavailable("cannot listen for gRPC on " + config->grpc_listen));
+  }
+
+  api::HttpServer http(&jobs, backend->get(), [&] {
+    auto lease = (*pool)->Acquire(std::chrono::seconds(2));
+    if (!lease.ok()) return lease.status();
+    return (*lease)->Exec("SELECT 1").status();
+  });
+  auto [http_host, http_port] = SplitHostPort(config->http_listen);
+  auto bound = http.Start(api::HttpOptions{http_host, http_port});
+  if (!bound.ok()) return Fail(bound.status());
+
+  spdlog::info("sparkd {} ready: gRPC on {}:{}, HTTP on {}:{}, backend {}, data in {}",
+               config->node_id, SplitHostPort(config->grpc_listen).first, grpc_port, http_host,
+               *bound, (*backend)->name(), config->data_dir);
+  int signal = 0;
+  sigwait(&signals, &signal);
+  spdlog::info("received signal {}; shutting down (running Spark jobs keep running and are "
+               "picked up again at the next start)", signal);
+  grpc_server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  http.Stop();
+  supervisor.Stop();
+  listener.Stop();
+  hub.Stop();
+  if (history) history->Stop();
+  return 0;
+}
+
+}  // namespace sparkd::server
