@@ -1,0 +1,165 @@
+"""End to end on the local backend: the real daemon, a real PostgreSQL, real Spark jobs."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from conftest import ADMIN_TOKEN, EXAMPLES_JAR, ROOT, Daemon, job_pid, process_group_alive, wait_until
+
+JAR = str(EXAMPLES_JAR)
+
+
+def job_id_of(output: str) -> str:
+    match = re.search(r"\b(j[0-9a-z]{20})\b", output)
+    assert match, f"no job id in: {output}"
+    return match.group(1)
+
+
+def get(url: str) -> urllib.request.Request:
+    return urllib.request.Request(url, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        return None
+
+
+def test_sparkpi_runs_streams_its_output_and_keeps_its_links(daemon: Daemon) -> None:
+    result = daemon.cli("run", "--file", JAR, "--class", "io.sparkd.examples.SparkPi", "--", "4")
+    assert result.returncode == 0, result.stderr
+    assert "Pi is roughly 3.1" in result.stdout  # the driver's own output, streamed back
+    assert re.search(r"\] RUNNING: Spark application local-\d+ running", result.stderr)
+    assert "] SUCCEEDED: driver exited with status 0" in result.stderr
+    job_id = job_id_of(result.stderr)
+
+    job = daemon.job(job_id)
+    assert job["state"] == "SUCCEEDED"
+    assert job["driver_exit_code"] == 0
+    assert job["spark_app_id"].startswith("local-")
+    assert [e["to"] for e in job["events"]] == ["QUEUED", "SUBMITTING", "SUBMITTED", "RUNNING", "SUCCEEDED"]
+    driver = next(x for x in job["executors"] if x["executor_id"] == "driver")
+    assert driver["reason"] == "SUCCEEDED"
+
+    with urllib.request.urlopen(get(f"{daemon.http_url}/jobs/{job_id}/logs"), timeout=10) as response:
+        assert "Pi is roughly" in response.read().decode()
+    # After the end, the UI link leads to the history server's page of this application.
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        opener.open(get(f"{daemon.http_url}/jobs/{job_id}/ui"), timeout=10)
+        raise AssertionError("expected a redirect")
+    except urllib.error.HTTPError as redirect:
+        assert redirect.code == 302
+        assert redirect.headers["Location"].endswith(f"/history/{job['spark_app_id']}/jobs/")
+    listing = daemon.cli("list")
+    assert job_id in listing.stdout and "SUCCEEDED" in listing.stdout
+
+
+def test_pyspark_file_runs(daemon: Daemon) -> None:
+    result = daemon.cli("run", "--file", str(ROOT / "dags_examples" / "jobs" / "pi.py"), "--", "2")
+    assert result.returncode == 0, result.stderr
+    assert "Pi is roughly" in result.stdout
+
+
+def test_failing_application_is_failed_with_its_exit_code(daemon: Daemon) -> None:
+    result = daemon.cli("run", "--quiet", "--file", JAR, "--class", "io.sparkd.examples.Fail", "--", "3")
+    assert result.returncode == 1
+    job = daemon.job(job_id_of(result.stderr))
+    assert job["state"] == "FAILED"
+    assert job["driver_exit_code"] == 3
+    assert "driver exited with status 3" in job["state_message"]
+    driver = next(x for x in job["executors"] if x["executor_id"] == "driver")
+    assert driver["reason"] == "APP_ERROR"
+    assert any("Fail: exiting with status 3" in line for line in job["report"]["driver_log_tail"])
+    assert "Fail: exiting with status 3" in result.stderr  # the report shows the driver's last lines
+
+
+def test_invalid_request_names_the_field(daemon: Daemon) -> None:
+    result = daemon.cli("submit", "--file", JAR, "--class", "X", "--executor-memory", "4gb")
+    assert result.returncode == 2
+    assert 'executor.memory: "4gb" is not a Spark size; did you mean "4g"?' in result.stderr
+
+
+def test_cancel_stops_the_spark_processes(daemon: Daemon) -> None:
+    submitted = daemon.cli("submit", "--file", JAR, "--class", "io.sparkd.examples.Sleep", "--", "600")
+    assert submitted.returncode == 0, submitted.stderr
+    job_id = job_id_of(submitted.stdout)
+    daemon.wait_for_state(job_id, {"RUNNING"})
+    pid = job_pid(daemon.data_dir / "jobs" / job_id)
+    assert pid and process_group_alive(pid)
+
+    cancelled = daemon.cli("cancel", job_id, "--reason", "test")
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert "CANCELLED" in cancelled.stdout
+    wait_until(lambda: not process_group_alive(pid), 30, "the job's process group to exit")
+    job = daemon.job(job_id)
+    assert job["state"] == "CANCELLED"
+    assert job["events"][-1]["message"].endswith(": test")
+    again = daemon.cli("cancel", job_id)
+    assert again.returncode != 0 and "already ended: CANCELLED" in again.stderr
+
+
+def test_duplicate_submit_starts_one_application(daemon: Daemon) -> None:
+    args = ["submit", "--key", "dag/task/run/0", "--file", JAR, "--class", "io.sparkd.examples.Fail", "--", "0"]
+    first = daemon.cli(*args)
+    second = daemon.cli(*args)
+    assert first.returncode == 0 and second.returncode == 0
+    job_id = job_id_of(first.stdout)
+    assert job_id_of(second.stdout) == job_id
+    assert "(already submitted)" in second.stdout
+    daemon.wait_for_state(job_id, {"SUCCEEDED"})
+    assert [p.name for p in (daemon.data_dir / "jobs").iterdir()] == [job_id]
+
+
+def test_daemon_killed_while_a_job_runs_records_its_end_after_restart(daemon: Daemon) -> None:
+    submitted = daemon.cli("submit", "--file", JAR, "--class", "io.sparkd.examples.Sleep", "--", "15")
+    job_id = job_id_of(submitted.stdout)
+    daemon.wait_for_state(job_id, {"RUNNING"})
+    daemon.stop(signal.SIGKILL)
+    pid = job_pid(daemon.data_dir / "jobs" / job_id)
+    assert pid and process_group_alive(pid), "the Spark job must outlive the daemon"
+
+    daemon.start()
+    job = daemon.wait_for_state(job_id, {"SUCCEEDED", "FAILED"})
+    assert job["state"] == "SUCCEEDED", job["state_message"]
+    states = [e["to"] for e in job["events"]]
+    assert states[-3:] == ["UNKNOWN", "RUNNING", "SUCCEEDED"]
+    assert "Slept 15 seconds" in (daemon.data_dir / "jobs" / job_id / "driver.log").read_text()
+
+
+def test_job_that_died_while_the_daemon_was_down_is_failed_as_lost(daemon: Daemon) -> None:
+    submitted = daemon.cli("submit", "--file", JAR, "--class", "io.sparkd.examples.Sleep", "--", "600")
+    job_id = job_id_of(submitted.stdout)
+    daemon.wait_for_state(job_id, {"RUNNING"})
+    daemon.stop(signal.SIGKILL)
+    pid = job_pid(daemon.data_dir / "jobs" / job_id)
+    os.killpg(pid, signal.SIGKILL)
+    wait_until(lambda: not process_group_alive(pid), 30, "the killed job to exit")
+
+    daemon.start()
+    job = daemon.wait_for_state(job_id, {"SUCCEEDED", "FAILED"})
+    assert job["state"] == "FAILED"
+    assert "ended without recording an exit status" in job["state_message"]
+
+
+def test_executor_jvm_oom_is_recorded_per_executor(daemon: Daemon) -> None:
+    result = daemon.cli("run", "--quiet", "--local-cluster", "--num-executors", "2", "--executor-memory", "512m",
+                        "--file", JAR, "--class", "io.sparkd.examples.ExecutorOom")
+    assert result.returncode == 1
+    job = daemon.job(job_id_of(result.stderr))
+    assert job["state"] == "FAILED"
+    oom = [x for x in job["executors"] if x.get("exit_code") == 52]
+    assert len(oom) >= 2, json.dumps(job["executors"], indent=1)
+    for executor in oom:
+        assert executor["reason"] == "JVM_OOM"
+        assert "52" in executor["evidence"]
+        assert "spark.executor.memory" in executor["advice"]
+        assert executor["host"] == "127.0.0.1"
+    assert job["report"]["first_fatal_reason"] == "JVM_OOM"
+    first_row = result.stderr.split("executors:")[1].splitlines()[2]  # after the header line
+    assert "JVM_OOM" in first_row  # OOM first in the table
