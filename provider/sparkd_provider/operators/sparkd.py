@@ -131,7 +131,7 @@ class SparkK8sJobOperator(BaseOperator):
             )
             return
         try:
-            _sparkd_core.validate_job_request(rq.request_as_dict(self.job_request()))
+            _sparkd_core.validate_request(rq.request_as_dict(self.job_request()))
         except ValueError as error:
             raise SparkdSpecError(f"task {self.task_id!r}: {error}") from error
 
