@@ -111,11 +111,14 @@ class Daemon:
         except (urllib.error.URLError, ConnectionError):
             return False
 
-    def stop(self, sig: int = signal.SIGTERM) -> None:
+    def stop(self, sig: int = signal.SIGTERM) -> int | None:
+        """Sends `sig` and waits; returns the exit status (None if it was not running)."""
+        status = None
         if self.process and self.process.poll() is None:
             self.process.send_signal(sig)
-            self.process.wait(timeout=30)
+            status = self.process.wait(timeout=30)
         self.process = None
+        return status
 
     def cli(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
         return subprocess.run([str(SPARKD), *args], capture_output=True, text=True, timeout=timeout,
@@ -144,7 +147,7 @@ def daemon(postgres_url: str, tmp_path: Path) -> Iterator[Daemon]:
     instance = Daemon(database_url=admin_url.rsplit("/", 1)[0] + "/" + name, data_dir=tmp_path)
     instance.start()
     yield instance
-    instance.stop()
+    assert instance.stop() in (0, None), f"sparkd did not shut down cleanly: {instance.log_path}"
     for job_dir in (tmp_path / "jobs").glob("*"):
         kill_job_processes(job_dir)
     subprocess.run(["psql", admin_url, "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
