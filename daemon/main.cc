@@ -3,8 +3,10 @@
 #include <string>
 #include <vector>
 
+#include "daemon/cli/admin_commands.h"
 #include "daemon/cli/client_commands.h"
 #include "daemon/cli/diagnose_command.h"
+#include "daemon/cli/preset_commands.h"
 #include "daemon/server/daemon.h"
 
 namespace {
@@ -20,6 +22,10 @@ constexpr const char* kUsage =
     "  status     show a job: timeline, executors and why each ended, links\n"
     "  cancel     cancel a job\n"
     "  list       list recent jobs\n"
+    "  resolve    dry run of submit: the effective spec from your team's presets, and why\n"
+    "  presets    apply a folder of presets, list, get, diff and delete them\n"
+    "  admin      create teams and tokens (admin token)\n"
+    "  (client commands authenticate with the token in SPARKD_TOKEN)\n"
     "offline:\n"
     "  diagnose   say why Spark drivers and executors ended, from pod objects, kubectl output,\n"
     "             driver logs or event logs\n";
@@ -40,6 +46,9 @@ int main(int argc, char** argv) {
   if (command == "status") return sparkd::cli::RunStatus(args);
   if (command == "cancel") return sparkd::cli::RunCancel(args);
   if (command == "list") return sparkd::cli::RunList(args);
+  if (command == "resolve") return sparkd::cli::RunResolve(args);
+  if (command == "presets") return sparkd::cli::RunPresets(args);
+  if (command == "admin") return sparkd::cli::RunAdmin(args);
   if (command == "diagnose") {
     return sparkd::cli::RunDiagnoseCommand(args, std::cin, std::cout, std::cerr);
   }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "daemon/core/exit_reason.h"
+#include "daemon/core/preset/preset.h"
 #include "daemon/core/status.h"
 
 namespace sparkd {
@@ -113,7 +114,11 @@ struct Job {
   std::string idempotency_key;
   JobState state = JobState::kQueued;
   std::string state_message;
+  // What the backend runs: the request as sent, with the Spark conf rendered from the resolved
+  // spec (see JobService::Submit).
   JobRequest request;
+  std::string resolved_spec_json;       // SpecToJson of the effective spec; "" for old jobs
+  std::vector<PresetRef> presets_used;  // the preset versions it resolved against, base first
   std::string backend;
   std::string backend_ref;
   std::string spark_app_id;

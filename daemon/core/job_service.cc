@@ -1,6 +1,26 @@
 #include "daemon/core/job_service.h"
 
+#include "daemon/core/preset/render.h"
+
 namespace sparkd {
+namespace {
+
+// What the backend runs: the request with its Spark conf replaced by the conf rendered from the
+// resolved spec (which already holds the request's own conf, merged under the presets' rules),
+// and the plain environment variables added. This is the one path by which presets reach a
+// backend. Fields only Kubernetes reads (nodeSelector, tolerations, affinity, volumes, ...)
+// render to spark.kubernetes.* keys or pod templates, so on the local backend they have no
+// effect; secretKeyRef variables likewise need a cluster to resolve them.
+JobRequest EffectiveRequest(const JobRequest& request, const JobSpec& spec) {
+  JobRequest effective = request;
+  effective.conf = RenderSparkConf(spec);
+  for (const EnvVar& var : spec.env) {
+    if (var.value) effective.env[var.name] = *var.value;
+  }
+  return effective;
+}
+
+}  // namespace
 
 std::optional<std::string> JobService::TeamScope(const Caller& caller) const {
   if (caller.admin) return std::nullopt;
@@ -11,17 +31,25 @@ StatusOr<CreateJobResult> JobService::Submit(const Caller& caller, const JobRequ
                                              const std::string& idempotency_key) {
   RETURN_IF_ERROR(ValidateIdempotencyKey(idempotency_key));
   RETURN_IF_ERROR(ValidateJobRequest(request));
+  ASSIGN_OR_RETURN(ResolvedJob resolved, presets_->Resolve(caller.team, request));
   Job job;
   job.id = ids_->NewJobId();
   job.team = caller.team;
   job.idempotency_key = idempotency_key;
-  job.request = request;
+  job.request = EffectiveRequest(request, resolved.spec);
+  job.resolved_spec_json = SpecToJson(resolved.spec).dump();
+  job.presets_used = resolved.presets_used;
   job.backend = backend_;
   job.state_message = "accepted";
   job.created_at = clock_->Now();
   ASSIGN_OR_RETURN(CreateJobResult result, store_->CreateJob(job));
   if (result.created) supervisor_->Wake();
   return result;
+}
+
+StatusOr<ResolvedJob> JobService::Resolve(const Caller& caller, const JobRequest& request) {
+  RETURN_IF_ERROR(ValidateJobRequest(request));
+  return presets_->Resolve(caller.team, request);
 }
 
 StatusOr<Job> JobService::Get(const Caller& caller, const std::string& job_id) {

@@ -1,35 +1,36 @@
 // JobService: the domain operations behind the JobService API, independent of gRPC.
 //
-// Each operation is a short pipeline: authorize (the caller's team) → validate → store →
-// (for cancel) stop the application.
+// Each operation is a short pipeline: authorize (the caller's team) → validate → resolve
+// against the team's presets (submit) → store → (for cancel) stop the application.
 #pragma once
 
 #include <string>
 
+#include "daemon/core/caller.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/job_store.h"
+#include "daemon/core/preset_service.h"
 #include "daemon/core/status.h"
 #include "daemon/core/supervisor.h"
 
 namespace sparkd {
 
-// Who is calling. Comes from the caller's credentials at the API edge.
-struct Caller {
-  std::string team;
-  bool admin = false;
-};
-
 class JobService {
  public:
   // Every pointer must outlive the service.
-  JobService(JobStore* store, Supervisor* supervisor, Clock* clock, IdGenerator* ids,
-             std::string backend)
-      : store_(store), supervisor_(supervisor), clock_(clock), ids_(ids),
+  JobService(JobStore* store, PresetService* presets, Supervisor* supervisor, Clock* clock,
+             IdGenerator* ids, std::string backend)
+      : store_(store), presets_(presets), supervisor_(supervisor), clock_(clock), ids_(ids),
         backend_(std::move(backend)) {}
 
-  // validate request and key → insert (or find the job of the same key) → wake the supervisor.
+  // validate key and request → resolve against the caller's team presets (refusing enforced
+  // and sandbox keys with the field path and preset) → insert with the resolved spec and the
+  // preset versions (or find the job of the same key) → wake the supervisor.
   StatusOr<CreateJobResult> Submit(const Caller& caller, const JobRequest& request,
                                    const std::string& idempotency_key);
+
+  // The dry run of Submit: the effective spec, which layer set each field, and warnings.
+  StatusOr<ResolvedJob> Resolve(const Caller& caller, const JobRequest& request);
 
   StatusOr<Job> Get(const Caller& caller, const std::string& job_id);
 
@@ -47,6 +48,7 @@ class JobService {
   std::optional<std::string> TeamScope(const Caller& caller) const;
 
   JobStore* store_;
+  PresetService* presets_;
   Supervisor* supervisor_;
   Clock* clock_;
   IdGenerator* ids_;

@@ -83,6 +83,12 @@ const std::vector<Setting>& Settings() {
        [](Config& c, const std::string& v) { return SetInt(c.history_port, v, "history-port", 1); }},
       StringSetting("log-level", "SPARKD_LOG_LEVEL", &Config::log_level,
                             "debug, info (default), warn, error"),
+      StringSetting("bootstrap-admin-token", "SPARKD_BOOTSTRAP_ADMIN_TOKEN",
+                    &Config::bootstrap_admin_token,
+                    "registers this token (16+ characters) as an admin of team `admin` at "
+                    "start-up; prefer the environment to a flag, which other users can see"),
+      StringSetting("defaults-file", "SPARKD_DEFAULTS_FILE", &Config::defaults_file,
+                    "preset YAML applied under every team preset (the defaults layer)"),
   };
   return kSettings;
 }

@@ -25,6 +25,10 @@ struct Config {
   bool history_server = true;
   int history_port = 18080;
   std::string log_level = "info";
+  // At start-up: ensure team `admin` exists with this token as an admin token. A secret: it is
+  // never logged nor printed by --help.
+  std::string bootstrap_admin_token;
+  std::string defaults_file;  // a preset YAML: the daemon defaults layer under every preset
 };
 
 // Flags `serve` and `migrate` accept; also the text of `sparkd serve --help`.

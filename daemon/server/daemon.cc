@@ -7,9 +7,13 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
+#include <sstream>
 
 #include "daemon/api/grpc/job_service_grpc.h"
+#include "daemon/api/grpc/preset_service_grpc.h"
+#include "daemon/api/grpc/token_auth.h"
 #include "daemon/api/http/http_server.h"
 #include "daemon/cluster/history_server.h"
 #include "daemon/cluster/local_backend.h"
@@ -19,6 +23,8 @@
 #include "daemon/server/config.h"
 #include "daemon/store/pg_job_store.h"
 #include "daemon/store/pg_listener.h"
+#include "daemon/store/pg_preset_store.h"
+#include "daemon/store/pg_team_store.h"
 
 namespace sparkd::server {
 namespace {
@@ -88,6 +94,28 @@ StatusOr<std::unique_ptr<cluster::LocalBackend>> MakeLocalBackend(
   return std::make_unique<cluster::LocalBackend>(std::move(options));
 }
 
+// The daemon defaults layer, from the configured preset file (none: no defaults layer).
+StatusOr<std::shared_ptr<const Preset>> LoadDefaults(const Config& config) {
+  if (config.defaults_file.empty()) return std::shared_ptr<const Preset>();
+  std::ifstream in(config.defaults_file);
+  if (!in) return InvalidArgument("defaults-file: cannot read " + config.defaults_file);
+  std::stringstream text;
+  text << in.rdbuf();
+  auto preset = ParsePreset(text.str());
+  if (!preset.ok()) return preset.status().WithContext("defaults-file " + config.defaults_file);
+  if (!preset->extends.empty()) return InvalidArgument("defaults-file: cannot use extends");
+  return std::shared_ptr<const Preset>(std::make_shared<Preset>(std::move(*preset)));
+}
+
+// Registers the configured bootstrap admin token (idempotent). Never logs the token.
+Status Bootstrap(const Config& config, TeamStore& teams) {
+  if (config.bootstrap_admin_token.empty()) return Status::Ok();
+  RETURN_IF_ERROR(teams.EnsureToken("admin", config.bootstrap_admin_token, Role::kAdmin)
+                      .WithContext("bootstrap-admin-token"));
+  spdlog::info("bootstrap admin token registered for team admin");
+  return Status::Ok();
+}
+
 }  // namespace
 
 int RunMigrate(const std::vector<std::string>& args) {
@@ -146,27 +174,42 @@ int RunServe(const std::vector<std::string>& args) {
     if (Status s = supervisor.Reconcile(); !s.ok()) return Fail(s);
     supervisor.Start();
   }
-  JobService jobs(&store, &supervisor, clock.get(), ids.get(), (*backend)->name());
+  store::PgTeamStore teams(pool->get());
+  if (Status s = Bootstrap(*config, teams); !s.ok()) return Fail(s);
+  auto defaults = LoadDefaults(*config);
+  if (!defaults.ok()) return Fail(defaults.status());
+  store::PgPresetStore preset_store(pool->get());
+  PresetService presets(&preset_store, clock.get(), *defaults);
+  AdminService admin(&teams);
+  JobService jobs(&store, &presets, &supervisor, clock.get(), ids.get(), (*backend)->name());
 
   WatchHub hub;
   hub.Start();
   store::PgListener listener(config->database_url, &hub);
   listener.Start();
 
-  api::JobServiceGrpc grpc_service(&jobs, backend->get(), &hub, api::OpenAccess,
+  // Every RPC and page authenticates with a team token; there is no open mode.
+  api::Authenticator authenticate = api::BearerAuthenticator(&teams);
+  api::JobServiceGrpc grpc_service(&jobs, backend->get(), &hub, authenticate,
                                    api::LinkOptions{config->public_url});
+  api::PresetServiceGrpc preset_grpc(&presets, authenticate);
+  api::AdminServiceGrpc admin_grpc(&admin, authenticate);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   int grpc_port = 0;
   builder.AddListeningPort(config->grpc_listen, grpc::InsecureServerCredentials(), &grpc_port);
   builder.RegisterService(&grpc_service);
+  builder.RegisterService(&preset_grpc);
+  builder.RegisterService(&admin_grpc);
   std::unique_ptr<grpc::Server> grpc_server = builder.BuildAndStart();
   if (!grpc_server || grpc_port == 0) {
     return Fail(Unavailable("cannot listen for gRPC on " + config->grpc_listen));
   }
 
-  api::HttpServer http(&jobs, backend->get(), [&] {
+  api::HttpServer http(&jobs, backend->get(),
+                       [&teams](std::string_view token) { return teams.Authenticate(token); },
+                       [&] {
     auto lease = (*pool)->Acquire(std::chrono::seconds(2));
     if (!lease.ok()) return lease.status();
     return (*lease)->Exec("SELECT 1").status();

@@ -19,7 +19,8 @@ constexpr JobColumn kJobColumnList[] = {
     {"backend", false},     {"backend_ref", false},  {"spark_app_id", false},
     {"spark_ui_url", false}, {"driver_exit_code", false}, {"report", false},
     {"version", false},     {"created_at", true},    {"updated_at", true},
-    {"started_at", true},   {"finished_at", true},
+    {"started_at", true},   {"finished_at", true},   {"resolved_spec", false},
+    {"presets_used", false},
 };
 
 // "id, team, ..., ts_to_micros(created_at), ..." with every column qualified by `alias`.
@@ -43,6 +44,25 @@ int64_t ToInt64(std::string_view text) {
   int64_t value = 0;
   std::from_chars(text.data(), text.data() + text.size(), value);
   return value;
+}
+
+std::string PresetRefsToJson(const std::vector<PresetRef>& refs) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& ref : refs) {
+    out.push_back({{"team", ref.team}, {"jobType", ref.job_type}, {"version", ref.version}});
+  }
+  return out.dump();
+}
+
+StatusOr<std::vector<PresetRef>> PresetRefsFromJson(std::string_view text) {
+  auto json = nlohmann::json::parse(text, nullptr, false);
+  if (!json.is_array()) return Internal("jobs.presets_used: not a JSON array");
+  std::vector<PresetRef> refs;
+  for (const auto& item : json) {
+    refs.push_back(PresetRef{item.value("team", ""), item.value("jobType", ""),
+                             item.value("version", int64_t{0})});
+  }
+  return refs;
 }
 
 StatusOr<Job> ParseJobRow(const PgResult& r, int row, int first_column = 0) {
@@ -69,6 +89,10 @@ StatusOr<Job> ParseJobRow(const PgResult& r, int row, int first_column = 0) {
   job.updated_at = FromMicros(r.Get(row, col(14)));
   if (!r.IsNull(row, col(15))) job.started_at = FromMicros(r.Get(row, col(15)));
   if (!r.IsNull(row, col(16))) job.finished_at = FromMicros(r.Get(row, col(16)));
+  if (!r.IsNull(row, col(17))) job.resolved_spec_json = r.Get(row, col(17));
+  if (!r.IsNull(row, col(18))) {
+    ASSIGN_OR_RETURN(job.presets_used, PresetRefsFromJson(r.Get(row, col(18))));
+  }
   return job;
 }
 
@@ -141,11 +165,14 @@ constexpr const char* kUpdateSetList =
 
 StatusOr<CreateJobResult> PgJobStore::CreateJob(const Job& job) {
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  PgParam resolved_spec;
+  if (!job.resolved_spec_json.empty()) resolved_spec = job.resolved_spec_json;
   static const std::string kInsert = std::string(
       "WITH ins AS ("
       " INSERT INTO jobs (id, team, idempotency_key, state, state_message, request, backend,"
-      "  created_at, updated_at)"
-      " VALUES ($1, $2, $3, 'QUEUED', $6, $4::jsonb, $5, micros_to_ts($7), micros_to_ts($7))"
+      "  created_at, updated_at, resolved_spec, presets_used)"
+      " VALUES ($1, $2, $3, 'QUEUED', $6, $4::jsonb, $5, micros_to_ts($7), micros_to_ts($7),"
+      "  $8::jsonb, $9::jsonb)"
       " ON CONFLICT (team, idempotency_key) DO NOTHING RETURNING *),"
       " ev AS (INSERT INTO job_events (job_id, seq, from_state, to_state, at, message)"
       "  SELECT id, 1, NULL, 'QUEUED', created_at, state_message FROM ins)"
@@ -153,7 +180,8 @@ StatusOr<CreateJobResult> PgJobStore::CreateJob(const Job& job) {
   ASSIGN_OR_RETURN(auto inserted,
                    conn->Exec(kInsert, {job.id, job.team, job.idempotency_key,
                                         JobRequestToJson(job.request).dump(), job.backend,
-                                        job.state_message, ToMicrosParam(job.created_at)}));
+                                        job.state_message, ToMicrosParam(job.created_at),
+                                        resolved_spec, PresetRefsToJson(job.presets_used)}));
   if (inserted.rows() == 1) {
     ASSIGN_OR_RETURN(Job stored, ParseJobRow(inserted, 0));
     return CreateJobResult{std::move(stored), true};

@@ -2,6 +2,8 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "daemon/core/preset/render.h"
+
 namespace sparkd::api {
 namespace {
 
@@ -121,6 +123,31 @@ void ToProto(const JobEvent& e, v1::JobEvent* p) {
   p->set_message(e.message);
 }
 
+void ToProto(const PresetRef& ref, v1::PresetRef* p) {
+  p->set_team(ref.team);
+  p->set_job_type(ref.job_type);
+  p->set_version(ref.version);
+}
+
+void ToProto(const StoredPreset& stored, v1::Preset* p) {
+  ToProto(stored.layer.ref, p->mutable_ref());
+  p->set_yaml(stored.source_yaml);
+  if (!stored.deleted) p->set_body_json(PresetToJson(stored.layer.preset).dump());
+  p->set_author(stored.author);
+  *p->mutable_created_at() = ToTimestamp(stored.created_at);
+  p->set_deleted(stored.deleted);
+  for (const auto& w : stored.layer.preset.warnings) p->add_warnings(w);
+}
+
+void ToProto(const ResolvedJob& resolved, v1::ResolveJobResponse* p) {
+  p->set_effective_spec_json(SpecToJson(resolved.spec).dump());
+  p->mutable_provenance()->insert(resolved.provenance.begin(), resolved.provenance.end());
+  for (const auto& w : resolved.warnings) p->add_warnings(w);
+  for (const auto& ref : resolved.presets_used) ToProto(ref, p->add_presets_used());
+  auto conf = RenderSparkConf(resolved.spec);
+  p->mutable_spark_conf()->insert(conf.begin(), conf.end());
+}
+
 void ToProto(const Job& job, const LinkOptions& links, v1::Job* p) {
   p->set_id(job.id);
   p->set_team(job.team);
@@ -164,6 +191,8 @@ void ToProto(const Job& job, const LinkOptions& links, v1::Job* p) {
     p->mutable_links()->set_spark_ui(base + "/ui");
     p->mutable_links()->set_logs(base + "/logs");
   }
+  p->set_resolved_spec_json(job.resolved_spec_json);
+  for (const auto& ref : job.presets_used) ToProto(ref, p->add_presets_used());
 }
 
 StatusOr<JobQuery> FromProto(const v1::ListJobsRequest& p) {

@@ -5,8 +5,11 @@
 
 #include "daemon/core/job.h"
 #include "daemon/core/job_store.h"
+#include "daemon/core/preset/resolve.h"
+#include "daemon/core/preset_store.h"
 #include "daemon/core/status.h"
 #include "sparkd/v1/jobs.pb.h"
+#include "sparkd/v1/presets.pb.h"
 
 namespace sparkd::api {
 
@@ -30,5 +33,10 @@ struct LinkOptions {
 void ToProto(const Job& job, const LinkOptions& links, v1::Job* proto);
 
 StatusOr<JobQuery> FromProto(const v1::ListJobsRequest& proto);
+
+void ToProto(const PresetRef& ref, v1::PresetRef* proto);
+void ToProto(const StoredPreset& preset, v1::Preset* proto);
+// With the Spark conf the resolved spec renders to.
+void ToProto(const ResolvedJob& resolved, v1::ResolveJobResponse* proto);
 
 }  // namespace sparkd::api

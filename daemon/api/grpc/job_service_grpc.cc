@@ -12,8 +12,6 @@ constexpr auto kLogFollowInterval = std::chrono::milliseconds(250);
 
 }  // namespace
 
-StatusOr<Caller> OpenAccess(const grpc::ServerContextBase&) { return Caller{"default", true}; }
-
 grpc::Status JobServiceGrpc::SubmitJob(grpc::ServerContext* context,
                                        const v1::SubmitJobRequest* request,
                                        v1::SubmitJobResponse* response) {
@@ -106,6 +104,17 @@ grpc::Status JobServiceGrpc::ReadJobLog(grpc::ServerContext* context,
     job = std::move(latest);
   }
   return grpc::Status::CANCELLED;
+}
+
+grpc::Status JobServiceGrpc::ResolveJob(grpc::ServerContext* context,
+                                        const v1::ResolveJobRequest* request,
+                                        v1::ResolveJobResponse* response) {
+  auto caller = authenticate_(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  auto resolved = jobs_->Resolve(*caller, FromProto(request->job()));
+  if (!resolved.ok()) return ToGrpcStatus(resolved.status());
+  ToProto(*resolved, response);
+  return grpc::Status::OK;
 }
 
 }  // namespace sparkd::api

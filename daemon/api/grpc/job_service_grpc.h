@@ -16,9 +16,6 @@ namespace sparkd::api {
 // Says who is calling, from the request's metadata.
 using Authenticator = std::function<StatusOr<Caller>(const grpc::ServerContextBase&)>;
 
-// Every caller is the `default` team with the admin role: for a daemon without teams.
-StatusOr<Caller> OpenAccess(const grpc::ServerContextBase& context);
-
 class JobServiceGrpc final
     : public v1::JobService::WithCallbackMethod_WatchJob<v1::JobService::Service> {
  public:
@@ -40,6 +37,8 @@ class JobServiceGrpc final
       grpc::CallbackServerContext* context, const v1::WatchJobRequest* request) override;
   grpc::Status ReadJobLog(grpc::ServerContext* context, const v1::ReadJobLogRequest* request,
                           grpc::ServerWriter<v1::ReadJobLogResponse>* writer) override;
+  grpc::Status ResolveJob(grpc::ServerContext* context, const v1::ResolveJobRequest* request,
+                          v1::ResolveJobResponse* response) override;
 
  private:
   JobService* jobs_;

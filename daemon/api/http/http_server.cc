@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 
+#include "daemon/api/grpc/token_auth.h"
 #include "daemon/core/job_json.h"
 
 namespace sparkd::api {
@@ -32,13 +33,23 @@ void SendError(httplib::Response& res, const Status& status) {
   res.set_content(body.dump(), "application/json");
 }
 
-// Until teams and tokens exist, pages are served to everyone as the admin.
-const Caller kPageCaller{"default", true};
+// The header wins over the query parameter; see the header comment for why both exist.
+StatusOr<Caller> Authenticate(const httplib::Request& req, const TokenAuthenticator& authenticate) {
+  if (req.has_header("Authorization")) {
+    auto token = BearerToken(req.get_header_value("Authorization"));
+    if (!token) return Unauthenticated("Authorization: expected \"Bearer <token>\"");
+    return authenticate(*token);
+  }
+  if (req.has_param("token")) return authenticate(req.get_param_value("token"));
+  return Unauthenticated("no credentials: send Authorization: Bearer <token> or ?token=<token>");
+}
 
 }  // namespace
 
-HttpServer::HttpServer(JobService* jobs, Backend* backend, std::function<Status()> health)
-    : jobs_(jobs), backend_(backend), health_(std::move(health)),
+HttpServer::HttpServer(JobService* jobs, Backend* backend, TokenAuthenticator authenticate,
+                       std::function<Status()> health)
+    : jobs_(jobs), backend_(backend), authenticate_(std::move(authenticate)),
+      health_(std::move(health)),
       server_(std::make_unique<httplib::Server>()) {
   Routes();
 }
@@ -53,16 +64,27 @@ void HttpServer::Routes() {
   });
   server_->Get(R"(/jobs/([A-Za-z0-9_-]+))", [this](const httplib::Request& req,
                                                    httplib::Response& res) {
-    auto job = jobs_->Get(kPageCaller, req.matches[1]);
+    auto caller = Authenticate(req, authenticate_);
+    if (!caller.ok()) return SendError(res, caller.status());
+    auto job = jobs_->Get(*caller, req.matches[1]);
     if (!job.ok()) return SendError(res, job.status());
     nlohmann::json body = JobToJson(*job);
+    if (!job->resolved_spec_json.empty()) {
+      body["resolved_spec"] = nlohmann::json::parse(job->resolved_spec_json, nullptr, false);
+    }
+    body["presets_used"] = nlohmann::json::array();
+    for (const auto& ref : job->presets_used) {
+      body["presets_used"].push_back(LayerName(ref));
+    }
     body["links"] = {{"spark_ui", "/jobs/" + job->id + "/ui"},
                      {"logs", "/jobs/" + job->id + "/logs"}};
     res.set_content(body.dump(2), "application/json");
   });
   server_->Get(R"(/jobs/([A-Za-z0-9_-]+)/ui)", [this](const httplib::Request& req,
                                                       httplib::Response& res) {
-    auto job = jobs_->Get(kPageCaller, req.matches[1]);
+    auto caller = Authenticate(req, authenticate_);
+    if (!caller.ok()) return SendError(res, caller.status());
+    auto job = jobs_->Get(*caller, req.matches[1]);
     if (!job.ok()) return SendError(res, job.status());
     if (job->state == JobState::kRunning && !job->spark_ui_url.empty()) {
       return res.set_redirect(job->spark_ui_url);
@@ -76,7 +98,9 @@ void HttpServer::Routes() {
   });
   server_->Get(R"(/jobs/([A-Za-z0-9_-]+)/logs)", [this](const httplib::Request& req,
                                                         httplib::Response& res) {
-    auto job = jobs_->Get(kPageCaller, req.matches[1]);
+    auto caller = Authenticate(req, authenticate_);
+    if (!caller.ok()) return SendError(res, caller.status());
+    auto job = jobs_->Get(*caller, req.matches[1]);
     if (!job.ok()) return SendError(res, job.status());
     Job snapshot = *job;
     res.set_chunked_content_provider(

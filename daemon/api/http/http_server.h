@@ -1,6 +1,12 @@
 // The daemon's HTTP side: health and the stable links every job gets (/jobs/{id},
 // /jobs/{id}/ui, /jobs/{id}/logs). The Airflow extra links point here, so these URLs must keep
 // working for the life of the job record.
+//
+// Every page but /healthz authenticates like the gRPC API: `Authorization: Bearer <token>`, or
+// a `?token=<token>` query parameter, because the Airflow extra links are opened by a browser,
+// which cannot add a header to a link. A token in a URL can end up in browser history and in
+// proxy logs: teams should use a member token there, never an admin one. This server logs no
+// request lines, so the token is not written to the daemon's own log.
 #pragma once
 
 #include <functional>
@@ -22,10 +28,14 @@ struct HttpOptions {
   int port = 0;  // 0: any free port
 };
 
+// Says who a bearer token stands for (TeamStore::Authenticate).
+using TokenAuthenticator = std::function<StatusOr<Caller>(std::string_view token)>;
+
 class HttpServer {
  public:
   // `health` answers /healthz: OK when the daemon can serve (e.g. the database answers).
-  HttpServer(JobService* jobs, Backend* backend, std::function<Status()> health);
+  HttpServer(JobService* jobs, Backend* backend, TokenAuthenticator authenticate,
+             std::function<Status()> health);
   ~HttpServer();
 
   // Binds and serves on a background thread. Returns the bound port.
@@ -37,6 +47,7 @@ class HttpServer {
 
   JobService* jobs_;
   Backend* backend_;
+  TokenAuthenticator authenticate_;
   std::function<Status()> health_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;

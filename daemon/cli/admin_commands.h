@@ -1,0 +1,11 @@
+// `sparkd admin create-team|create-token`: team and token management (admin token required).
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace sparkd::cli {
+
+int RunAdmin(const std::vector<std::string>& args);
+
+}  // namespace sparkd::cli

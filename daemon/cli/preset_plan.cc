@@ -1,0 +1,148 @@
+#include "daemon/cli/preset_plan.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <sstream>
+
+#include "daemon/cli/client_common.h"
+#include "sparkd/v1/presets.grpc.pb.h"
+
+namespace sparkd::cli {
+namespace {
+
+namespace fs = std::filesystem;
+
+StatusOr<std::map<std::string, std::string>> ReadPresetFiles(const std::string& dir) {
+  std::error_code error;
+  if (!fs::is_directory(dir, error)) return InvalidArgument(dir + ": not a directory");
+  std::map<std::string, std::string> files;
+  for (const auto& entry : fs::directory_iterator(dir, error)) {
+    auto ext = entry.path().extension();
+    if (!entry.is_regular_file() || (ext != ".yaml" && ext != ".yml")) continue;
+    std::string job_type = entry.path().stem().string();
+    if (files.contains(job_type)) {
+      return InvalidArgument(dir + ": two files for job type " + job_type);
+    }
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    files[job_type] = text.str();
+  }
+  if (error) return InvalidArgument(dir + ": " + error.message());
+  return files;
+}
+
+const char* ActionName(PlanStep::Action action) {
+  switch (action) {
+    case PlanStep::Action::kCreate: return "create";
+    case PlanStep::Action::kUpdate: return "update";
+    case PlanStep::Action::kUnchanged: return "unchanged";
+    case PlanStep::Action::kDeleteNotDone: return "delete-not-done";
+  }
+  return "?";
+}
+
+}  // namespace
+
+StatusOr<Preset> PresetFromStored(const v1::Preset& stored) {
+  if (stored.deleted()) return Preset{};
+  auto body = nlohmann::json::parse(stored.body_json(), nullptr, false);
+  return PresetFromJson(body);
+}
+
+StatusOr<std::vector<PlanStep>> MakePlan(const std::string& dir,
+                                         const std::vector<v1::Preset>& remote) {
+  ASSIGN_OR_RETURN(auto files, ReadPresetFiles(dir));
+  std::map<std::string, const v1::Preset*> by_type;
+  for (const auto& p : remote) by_type[p.ref().job_type()] = &p;
+  std::vector<PlanStep> plan;
+  for (const auto& [job_type, yaml] : files) {
+    PlanStep step;
+    step.job_type = job_type;
+    step.yaml = yaml;
+    auto parsed = ParsePreset(yaml);
+    if (!parsed.ok()) return parsed.status().WithContext(job_type + ".yaml");
+    step.preset = std::move(*parsed);
+    if (auto it = by_type.find(job_type); it != by_type.end()) {
+      step.current_version = it->second->ref().version();
+      ASSIGN_OR_RETURN(Preset current, PresetFromStored(*it->second));
+      step.changes = DiffPresets(current, step.preset);
+      step.action = step.changes.empty() && current == step.preset ? PlanStep::Action::kUnchanged
+                                                                   : PlanStep::Action::kUpdate;
+    }
+    plan.push_back(std::move(step));
+  }
+  for (const auto& p : remote) {
+    if (files.contains(p.ref().job_type())) continue;
+    PlanStep step;
+    step.action = PlanStep::Action::kDeleteNotDone;
+    step.job_type = p.ref().job_type();
+    step.current_version = p.ref().version();
+    plan.push_back(std::move(step));
+  }
+  // Presets that extend nothing first: a write checks that its base exists.
+  std::stable_sort(plan.begin(), plan.end(), [](const PlanStep& a, const PlanStep& b) {
+    return a.preset.extends.empty() && !b.preset.extends.empty();
+  });
+  return plan;
+}
+
+std::string FormatPlan(const std::vector<PlanStep>& plan) {
+  std::ostringstream out;
+  for (const auto& step : plan) {
+    out << ActionName(step.action) << "\t" << step.job_type;
+    if (step.current_version > 0) out << "\tv" << step.current_version;
+    if (step.action == PlanStep::Action::kUpdate) out << " -> v" << step.current_version + 1;
+    if (step.action == PlanStep::Action::kDeleteNotDone) {
+      out << "\t(no file; `sparkd presets delete` removes it)";
+    }
+    out << "\n";
+    if (step.action == PlanStep::Action::kUpdate) {
+      std::istringstream lines(FormatChanges(step.changes));
+      for (std::string line; std::getline(lines, line);) out << "    " << line << "\n";
+    }
+  }
+  return out.str();
+}
+
+int RunPresetsApply(const std::vector<std::string>& args, const char* usage) {
+  auto flags = ParseCommandFlags(args, FlagSpec{{"team"}, {"dry-run"}, {}}, usage);
+  if (!flags.ok()) return UsageExit(flags.status(), usage);
+  if (flags->positional.size() != 1) return UsageExit(InvalidArgument("DIR: required"), usage);
+  auto stub = v1::PresetService::NewStub(DaemonChannel(*flags));
+  v1::ListPresetsRequest list;
+  list.set_team(flags->Get("team").value_or(""));
+  v1::ListPresetsResponse listed;
+  auto status = stub->ListPresets(AuthorizedContext().get(), list, &listed);
+  if (!status.ok()) return ReportError(status, *flags);
+  auto plan = MakePlan(flags->positional[0], {listed.presets().begin(), listed.presets().end()});
+  if (!plan.ok()) {
+    std::cerr << "sparkd: " << plan.status().message() << "\n";
+    return kExitUsage;
+  }
+  std::cout << FormatPlan(*plan);
+  if (flags->Has("dry-run")) return 0;
+  for (const auto& step : *plan) {
+    if (step.action != PlanStep::Action::kCreate && step.action != PlanStep::Action::kUpdate) {
+      continue;
+    }
+    v1::PutPresetRequest put;
+    put.set_team(list.team());
+    put.set_job_type(step.job_type);
+    put.set_yaml(step.yaml);
+    put.set_expected_version(step.current_version);
+    v1::PutPresetResponse written;
+    status = stub->PutPreset(AuthorizedContext().get(), put, &written);
+    if (!status.ok()) {
+      std::cerr << "sparkd: " << step.job_type << ": not applied\n";
+      return ReportError(status, *flags);
+    }
+    std::cout << "applied\t" << step.job_type << "\tv" << written.preset().ref().version() << "\n";
+  }
+  return 0;
+}
+
+}  // namespace sparkd::cli

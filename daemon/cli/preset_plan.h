@@ -1,0 +1,40 @@
+// `sparkd presets apply DIR`: the plan (what each file would do to the daemon's presets) and
+// its application with optimistic concurrency, so a concurrent edit is refused, not lost.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "daemon/core/preset/diff.h"
+#include "daemon/core/preset/preset.h"
+#include "daemon/core/status.h"
+#include "sparkd/v1/presets.pb.h"
+
+namespace sparkd::cli {
+
+struct PlanStep {
+  enum class Action { kCreate, kUpdate, kUnchanged, kDeleteNotDone };
+  Action action = Action::kCreate;
+  std::string job_type;
+  std::string yaml;                  // the file's text (create, update)
+  Preset preset;                     // parsed from the file
+  int64_t current_version = 0;       // on the daemon; 0 = none
+  std::vector<FieldChange> changes;  // update
+};
+
+// The parsed body of a preset from the API.
+StatusOr<Preset> PresetFromStored(const v1::Preset& stored);
+
+// Reads DIR/*.yaml (and *.yml), one preset per file named JOB_TYPE.yaml, and compares them
+// with `remote` (the team's latest presets). A file that does not parse is INVALID_ARGUMENT
+// naming the file, before anything is written. Steps are ordered so a preset comes after the
+// one it extends; presets only on the daemon are kDeleteNotDone (apply never deletes).
+StatusOr<std::vector<PlanStep>> MakePlan(const std::string& dir,
+                                         const std::vector<v1::Preset>& remote);
+
+std::string FormatPlan(const std::vector<PlanStep>& plan);
+
+int RunPresetsApply(const std::vector<std::string>& args, const char* usage);
+
+}  // namespace sparkd::cli

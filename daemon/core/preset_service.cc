@@ -1,0 +1,106 @@
+#include "daemon/core/preset_service.h"
+
+#include <deque>
+
+namespace sparkd {
+
+Status ValidateJobType(std::string_view job_type) {
+  if (job_type.empty() || job_type.size() > 63) {
+    return InvalidArgument("job_type: must be 1 to 63 characters");
+  }
+  for (char c : job_type) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-')) {
+      return InvalidArgument("job_type: \"" + std::string(job_type) +
+                             "\" may contain only letters, digits, '_' and '-'");
+    }
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::string> PresetService::ReadScope(const Caller& caller,
+                                               const std::string& team) const {
+  if (team.empty() || team == caller.team) return caller.team;
+  if (caller.admin) return team;
+  // Not PERMISSION_DENIED: a member must not learn which other teams exist.
+  return NotFound("team " + team + " not found");
+}
+
+StatusOr<std::string> PresetService::WriteScope(const Caller& caller,
+                                                const std::string& team) const {
+  if (!caller.admin) return PermissionDenied("only admins may write presets");
+  return team.empty() ? caller.team : team;
+}
+
+StatusOr<StoredPresetPtr> PresetService::Put(const Caller& caller, const std::string& team,
+                                             const std::string& job_type,
+                                             const std::string& yaml, int64_t expected_version) {
+  ASSIGN_OR_RETURN(std::string scope, WriteScope(caller, team));
+  RETURN_IF_ERROR(ValidateJobType(job_type));
+  if (expected_version < 0) return InvalidArgument("expected_version: must not be negative");
+  ASSIGN_OR_RETURN(Preset preset, ParsePreset(yaml));
+  if (!preset.extends.empty()) {
+    if (preset.extends == job_type) return InvalidArgument("extends: a preset cannot extend itself");
+    auto base = store_->Get(scope, preset.extends, 0);
+    if (base.status().code() == StatusCode::kNotFound) {
+      return InvalidArgument("extends: team " + scope + " has no preset \"" + preset.extends +
+                             "\"");
+    }
+    if (!base.ok()) return base.status();
+    if (!(*base)->layer.preset.extends.empty()) {
+      return InvalidArgument("extends: " + preset.extends + " itself extends " +
+                             (*base)->layer.preset.extends + "; one level of extends only");
+    }
+  }
+  PresetWrite write{scope, job_type, expected_version, caller.principal, clock_->Now(),
+                    std::move(preset), yaml};
+  return store_->Put(write);
+}
+
+StatusOr<StoredPresetPtr> PresetService::Get(const Caller& caller, const std::string& team,
+                                             const std::string& job_type, int64_t version) {
+  ASSIGN_OR_RETURN(std::string scope, ReadScope(caller, team));
+  RETURN_IF_ERROR(ValidateJobType(job_type));
+  if (version < 0) return InvalidArgument("version: must not be negative");
+  return store_->Get(scope, job_type, version);
+}
+
+StatusOr<std::vector<StoredPresetPtr>> PresetService::List(const Caller& caller,
+                                                           const std::string& team) {
+  ASSIGN_OR_RETURN(std::string scope, ReadScope(caller, team));
+  return store_->List(scope);
+}
+
+StatusOr<StoredPresetPtr> PresetService::Delete(const Caller& caller, const std::string& team,
+                                                const std::string& job_type,
+                                                int64_t expected_version) {
+  ASSIGN_OR_RETURN(std::string scope, WriteScope(caller, team));
+  RETURN_IF_ERROR(ValidateJobType(job_type));
+  if (expected_version <= 0) return InvalidArgument("expected_version: the version to delete");
+  PresetWrite write{scope, job_type, expected_version, caller.principal, clock_->Now(), {}, ""};
+  return store_->Delete(write);
+}
+
+StatusOr<ResolvedJob> PresetService::Resolve(const std::string& team, const JobRequest& request) {
+  // The store hands out shared, immutable presets; `held` keeps them alive while the core
+  // resolver looks at their layers.
+  std::deque<StoredPresetPtr> held;
+  Status lookup_error;
+  PresetLookup lookup = [&](std::string_view job_type) -> const PresetLayer* {
+    auto found = store_->Get(team, std::string(job_type), 0);
+    if (!found.ok()) {
+      if (found.status().code() != StatusCode::kNotFound) lookup_error = found.status();
+      return nullptr;
+    }
+    held.push_back(*found);
+    return &held.back()->layer;
+  };
+  JobRequest effective = request;
+  if (effective.job_type.empty() && lookup(kDefaultJobType) != nullptr) {
+    effective.job_type = kDefaultJobType;
+  }
+  auto resolved = ResolveJob(defaults_.get(), lookup, effective);
+  if (!lookup_error.ok()) return lookup_error;  // a store failure is not a bad request
+  return resolved;
+}
+
+}  // namespace sparkd

@@ -1,0 +1,60 @@
+// PresetService: the domain operations behind the PresetService API, and resolving a job
+// against its team's presets (used by JobService for SubmitJob and ResolveJob).
+//
+// Access: reads are for the preset's own team (another team's presets are NOT_FOUND, as if
+// they did not exist) and for admins; writes (put, delete) are for admins only
+// (PERMISSION_DENIED otherwise), because a preset can grant sandbox keys (namespace, service
+// account) that a member must not choose for itself.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "daemon/core/caller.h"
+#include "daemon/core/clock.h"
+#include "daemon/core/preset/resolve.h"
+#include "daemon/core/preset_store.h"
+#include "daemon/core/status.h"
+
+namespace sparkd {
+
+// The preset a request without a job_type gets, when its team has one.
+inline constexpr const char* kDefaultJobType = "platform_default";
+
+// Job types: 1-63 characters of [A-Za-z0-9_-]; they name files in `sparkd presets apply`.
+Status ValidateJobType(std::string_view job_type);
+
+class PresetService {
+ public:
+  // `store` and `clock` must outlive the service. `defaults` (may be null) is the daemon's
+  // defaults layer, applied under every preset.
+  PresetService(PresetStore* store, Clock* clock, std::shared_ptr<const Preset> defaults)
+      : store_(store), clock_(clock), defaults_(std::move(defaults)) {}
+
+  // team "" = the caller's team. authorize → parse and validate the YAML → check `extends`
+  // names a preset of the same team that extends nothing → store a new version.
+  StatusOr<StoredPresetPtr> Put(const Caller& caller, const std::string& team,
+                                const std::string& job_type, const std::string& yaml,
+                                int64_t expected_version);
+  StatusOr<StoredPresetPtr> Get(const Caller& caller, const std::string& team,
+                                const std::string& job_type, int64_t version);
+  StatusOr<std::vector<StoredPresetPtr>> List(const Caller& caller, const std::string& team);
+  StatusOr<StoredPresetPtr> Delete(const Caller& caller, const std::string& team,
+                                   const std::string& job_type, int64_t expected_version);
+
+  // Resolves `request` against `team`'s latest presets. An empty job_type uses
+  // platform_default when the team has one, else the defaults only.
+  StatusOr<ResolvedJob> Resolve(const std::string& team, const JobRequest& request);
+
+ private:
+  // The team a call acts on; NOT_FOUND for a member naming another team.
+  StatusOr<std::string> ReadScope(const Caller& caller, const std::string& team) const;
+  StatusOr<std::string> WriteScope(const Caller& caller, const std::string& team) const;
+
+  PresetStore* store_;
+  Clock* clock_;
+  std::shared_ptr<const Preset> defaults_;
+};
+
+}  // namespace sparkd

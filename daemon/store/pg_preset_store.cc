@@ -1,0 +1,156 @@
+#include "daemon/store/pg_preset_store.h"
+
+#include <charconv>
+
+namespace sparkd::store {
+namespace {
+
+constexpr const char* kPresetColumns =
+    "team, job_type, version, body, source_yaml, author, ts_to_micros(created_at), deleted";
+
+int64_t ToInt64(std::string_view text) {
+  int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);
+  return value;
+}
+
+// The latest version of a job type (0 = never written) and whether it is a tombstone.
+struct Latest {
+  int64_t version = 0;
+  bool deleted = false;
+};
+
+StatusOr<Latest> ReadLatest(PgConnection& conn, const std::string& team,
+                            const std::string& job_type) {
+  ASSIGN_OR_RETURN(auto rows, conn.Exec("SELECT version, deleted FROM presets"
+                                        " WHERE team = $1 AND job_type = $2"
+                                        " ORDER BY version DESC LIMIT 1",
+                                        {team, job_type}));
+  if (rows.rows() == 0) return Latest{};
+  return Latest{ToInt64(rows.Get(0, 0)), rows.Get(0, 1) == "t"};
+}
+
+Status CheckExpected(const PresetWrite& w, const Latest& latest, bool tombstone) {
+  const std::string name = "preset " + w.job_type + " of team " + w.team;
+  int64_t current = latest.deleted ? 0 : latest.version;
+  if (tombstone && current == 0) return NotFound(name + " not found");
+  if (w.expected_version == current) return Status::Ok();
+  if (current == 0) {
+    return Aborted(name + " does not exist (expected version " +
+                   std::to_string(w.expected_version) + "); write it with expected_version 0");
+  }
+  return Aborted(name + " is at version " + std::to_string(current) + ", not " +
+                 std::to_string(w.expected_version) + "; re-read it and retry");
+}
+
+}  // namespace
+
+StoredPresetPtr PgPresetStore::Cached(const Key& key) {
+  std::lock_guard lock(mu_);
+  auto it = cache_.find(key);
+  return it == cache_.end() ? nullptr : it->second;
+}
+
+StoredPresetPtr PgPresetStore::Remember(StoredPresetPtr preset) {
+  std::lock_guard lock(mu_);
+  Key key{preset->layer.ref.team, preset->layer.ref.job_type, preset->layer.ref.version};
+  return cache_.emplace(std::move(key), std::move(preset)).first->second;
+}
+
+StatusOr<StoredPresetPtr> PgPresetStore::FromRow(const PgResult& rows, int row) {
+  Key key{std::string(rows.Get(row, 0)), std::string(rows.Get(row, 1)),
+          ToInt64(rows.Get(row, 2))};
+  if (auto hit = Cached(key)) return hit;
+  auto preset = std::make_shared<StoredPreset>();
+  preset->layer.ref = PresetRef{std::get<0>(key), std::get<1>(key), std::get<2>(key)};
+  preset->deleted = rows.Get(row, 7) == "t";
+  if (!preset->deleted) {
+    auto body = nlohmann::json::parse(rows.Get(row, 3), nullptr, false);
+    auto parsed = PresetFromJson(body);
+    if (!parsed.ok()) {
+      return Internal("stored " + LayerName(preset->layer.ref) + " no longer parses: " +
+                      parsed.status().message());
+    }
+    preset->layer.preset = std::move(*parsed);
+  }
+  preset->source_yaml = rows.Get(row, 4);
+  preset->author = rows.Get(row, 5);
+  preset->created_at = FromMicros(rows.Get(row, 6));
+  return Remember(std::move(preset));
+}
+
+StatusOr<StoredPresetPtr> PgPresetStore::Insert(const PresetWrite& w, bool tombstone) {
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto team, conn->Exec("SELECT 1 FROM teams WHERE name = $1", {w.team}));
+  if (team.rows() == 0) return NotFound("team " + w.team + " not found");
+  ASSIGN_OR_RETURN(Latest latest, ReadLatest(*conn, w.team, w.job_type));
+  RETURN_IF_ERROR(CheckExpected(w, latest, tombstone));
+  // Two writers that both read `latest` insert the same version: the primary key lets exactly
+  // one of them in, and the other learns it lost here.
+  auto rows = conn->Exec(
+      std::string("INSERT INTO presets (team, job_type, version, body, source_yaml, author,"
+                  " created_at, deleted)"
+                  " VALUES ($1, $2, $3, $4::jsonb, $5, $6, micros_to_ts($7), $8) RETURNING ") +
+          kPresetColumns,
+      {w.team, w.job_type, std::to_string(latest.version + 1),
+       tombstone ? "{}" : PresetToJson(w.preset).dump(), tombstone ? "" : w.source_yaml,
+       w.author, ToMicrosParam(w.at), tombstone ? "true" : "false"});
+  if (rows.status().code() == StatusCode::kAlreadyExists) {
+    return Aborted("preset " + w.job_type + " of team " + w.team +
+                   " was written concurrently; re-read it and retry");
+  }
+  if (!rows.ok()) return rows.status();
+  return FromRow(*rows, 0);
+}
+
+StatusOr<StoredPresetPtr> PgPresetStore::Put(const PresetWrite& write) {
+  return Insert(write, false);
+}
+
+StatusOr<StoredPresetPtr> PgPresetStore::Delete(const PresetWrite& write) {
+  return Insert(write, true);
+}
+
+StatusOr<StoredPresetPtr> PgPresetStore::Get(const std::string& team, const std::string& job_type,
+                                             int64_t version) {
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  if (version > 0) {
+    if (auto hit = Cached({team, job_type, version})) return hit;
+    ASSIGN_OR_RETURN(auto rows, conn->Exec(std::string("SELECT ") + kPresetColumns +
+                                               " FROM presets WHERE team = $1 AND job_type = $2"
+                                               " AND version = $3",
+                                           {team, job_type, std::to_string(version)}));
+    if (rows.rows() == 0) {
+      return NotFound("preset " + job_type + " v" + std::to_string(version) + " not found");
+    }
+    return FromRow(rows, 0);
+  }
+  // The latest row in one round trip; its body is parsed only on a cache miss.
+  ASSIGN_OR_RETURN(auto rows, conn->Exec(std::string("SELECT ") + kPresetColumns +
+                                             " FROM presets WHERE team = $1 AND job_type = $2"
+                                             " ORDER BY version DESC LIMIT 1",
+                                         {team, job_type}));
+  if (rows.rows() == 0 || rows.Get(0, 7) == "t") {
+    return NotFound("preset " + job_type + " not found");
+  }
+  return FromRow(rows, 0);
+}
+
+StatusOr<std::vector<StoredPresetPtr>> PgPresetStore::List(const std::string& team) {
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(
+      auto rows,
+      conn->Exec(std::string("SELECT ") + kPresetColumns +
+                     " FROM (SELECT DISTINCT ON (job_type) * FROM presets WHERE team = $1"
+                     " ORDER BY job_type, version DESC) latest WHERE NOT deleted"
+                     " ORDER BY job_type",
+                 {team}));
+  std::vector<StoredPresetPtr> presets;
+  for (int i = 0; i < rows.rows(); ++i) {
+    ASSIGN_OR_RETURN(StoredPresetPtr preset, FromRow(rows, i));
+    presets.push_back(std::move(preset));
+  }
+  return presets;
+}
+
+}  // namespace sparkd::store

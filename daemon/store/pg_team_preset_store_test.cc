@@ -1,0 +1,184 @@
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <barrier>
+#include <thread>
+
+#include "daemon/store/pg_preset_store.h"
+#include "daemon/store/pg_team_store.h"
+#include "daemon/store/test_database.h"
+
+namespace sparkd::store {
+namespace {
+
+class TeamPresetStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = TestDatabase::Create();
+    auto pool = PgPool::Create(db_->url(), 8);
+    ASSERT_TRUE(pool.ok()) << pool.status().ToString();
+    pool_ = std::move(*pool);
+    teams_ = std::make_unique<PgTeamStore>(pool_.get());
+    presets_ = std::make_unique<PgPresetStore>(pool_.get());
+    ASSERT_TRUE(teams_->CreateTeam({"blue", {"spark-blue"}}).ok());
+    ASSERT_TRUE(teams_->CreateTeam({"red", {}}).ok());
+  }
+
+  PresetWrite Write(const std::string& yaml, int64_t expected, const std::string& team = "blue",
+                    const std::string& job_type = "platform_default") {
+    PresetWrite w;
+    w.team = team;
+    w.job_type = job_type;
+    w.expected_version = expected;
+    w.author = "alice";
+    w.at = std::chrono::system_clock::time_point(std::chrono::seconds(1'800'000'000));
+    auto parsed = ParsePreset(yaml);
+    EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
+    if (parsed.ok()) w.preset = *parsed;
+    w.source_yaml = yaml;
+    return w;
+  }
+
+  std::unique_ptr<TestDatabase> db_;
+  std::unique_ptr<PgPool> pool_;
+  std::unique_ptr<PgTeamStore> teams_;
+  std::unique_ptr<PgPresetStore> presets_;
+};
+
+TEST_F(TeamPresetStoreTest, TeamsHaveUniqueValidNamesAndKeepNamespaces) {
+  EXPECT_EQ(teams_->CreateTeam({"blue", {}}).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(teams_->CreateTeam({"Blue Team", {}}).code(), StatusCode::kInvalidArgument);
+  auto blue = teams_->GetTeam("blue");
+  ASSERT_TRUE(blue.ok());
+  EXPECT_EQ(blue->namespaces, std::vector<std::string>{"spark-blue"});
+  EXPECT_EQ(teams_->GetTeam("green").status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(TeamPresetStoreTest, TokensAuthenticateUntilRevokedAndOnlyTheHashIsStored) {
+  auto member = teams_->CreateToken("blue", Role::kMember);
+  ASSERT_TRUE(member.ok()) << member.status().ToString();
+  auto admin = teams_->CreateToken("red", Role::kAdmin);
+  ASSERT_TRUE(admin.ok());
+  EXPECT_NE(member->token, admin->token);
+
+  auto caller = teams_->Authenticate(member->token);
+  ASSERT_TRUE(caller.ok()) << caller.status().ToString();
+  EXPECT_EQ(caller->team, "blue");
+  EXPECT_FALSE(caller->admin);
+  auto admin_caller = teams_->Authenticate(admin->token);
+  ASSERT_TRUE(admin_caller.ok());
+  EXPECT_TRUE(admin_caller->admin);
+
+  auto conn = PgConnection::Connect(db_->url());
+  ASSERT_TRUE(conn.ok());
+  auto dump = (*conn)->Exec("SELECT string_agg(row_to_json(t)::text, ' ') FROM api_tokens t");
+  ASSERT_TRUE(dump.ok());
+  std::string stored(dump->Get(0, 0));
+  EXPECT_EQ(stored.find(member->token), std::string::npos);
+  EXPECT_NE(stored.find(TokenHashHex(member->token)), std::string::npos);
+
+  ASSERT_TRUE(teams_->RevokeToken(member->id).ok());
+  auto revoked = teams_->Authenticate(member->token);
+  EXPECT_EQ(revoked.status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(revoked.status().message().find(member->token), std::string::npos);
+  EXPECT_EQ(teams_->Authenticate("sparkd_nope").status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(teams_->Authenticate("").status().code(), StatusCode::kUnauthenticated);
+  EXPECT_EQ(teams_->CreateToken("green", Role::kMember).status().code(), StatusCode::kNotFound);
+}
+
+TEST_F(TeamPresetStoreTest, EnsureTokenIsIdempotentAndRefusesAReassignedToken) {
+  const std::string token = "bootstrap-admin-token-0123456789";
+  ASSERT_TRUE(teams_->EnsureToken("admin", token, Role::kAdmin).ok());
+  ASSERT_TRUE(teams_->EnsureToken("admin", token, Role::kAdmin).ok());
+  auto caller = teams_->Authenticate(token);
+  ASSERT_TRUE(caller.ok());
+  EXPECT_EQ(caller->team, "admin");
+  EXPECT_TRUE(caller->admin);
+  EXPECT_EQ(teams_->EnsureToken("blue", token, Role::kAdmin).code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(teams_->EnsureToken("admin", "short", Role::kAdmin).code(),
+            StatusCode::kInvalidArgument);
+}
+
+TEST_F(TeamPresetStoreTest, PutCreatesImmutableVersionsWithOptimisticConcurrency) {
+  auto v1 = presets_->Put(Write("executor: {memory: 4g}\n", 0));
+  ASSERT_TRUE(v1.ok()) << v1.status().ToString();
+  EXPECT_EQ((*v1)->layer.ref.version, 1);
+  auto stale = presets_->Put(Write("executor: {memory: 8g}\n", 0));
+  EXPECT_EQ(stale.status().code(), StatusCode::kAborted);
+  EXPECT_NE(stale.status().message().find("version 1"), std::string::npos)
+      << stale.status().message();
+  auto v2 = presets_->Put(Write("executor: {memory: 8g}\n", 1));
+  ASSERT_TRUE(v2.ok()) << v2.status().ToString();
+  EXPECT_EQ((*v2)->layer.ref.version, 2);
+
+  auto latest = presets_->Get("blue", "platform_default", 0);
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ((*latest)->layer.preset.spec.executor.memory, "8g");
+  EXPECT_EQ((*latest)->author, "alice");
+  auto first = presets_->Get("blue", "platform_default", 1);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ((*first)->layer.preset.spec.executor.memory, "4g");
+  EXPECT_EQ((*first)->source_yaml, "executor: {memory: 4g}\n");
+  EXPECT_EQ(presets_->Get("red", "platform_default", 0).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(presets_->Put(Write("{}", 0, "green")).status().code(), StatusCode::kNotFound);
+
+  auto conn = PgConnection::Connect(db_->url());
+  ASSERT_TRUE(conn.ok());
+  EXPECT_FALSE((*conn)->Exec("UPDATE presets SET author = 'mallory'").ok());
+  EXPECT_FALSE((*conn)->Exec("DELETE FROM presets").ok());
+}
+
+TEST_F(TeamPresetStoreTest, TwoConcurrentWritersOfOneVersionOneWinsTheOtherIsAborted) {
+  ASSERT_TRUE(presets_->Put(Write("executor: {memory: 4g}\n", 0)).ok());
+  for (int round = 0; round < 10; ++round) {
+    // Both writers saw version round+1; a barrier lines them up on the same read.
+    std::barrier start(2);
+    std::atomic<int> wins{0}, aborted{0};
+    std::vector<std::thread> writers;
+    for (int w = 0; w < 2; ++w) {
+      writers.emplace_back([&, w] {
+        PresetWrite write = Write("executor: {cores: " + std::to_string(w + 1) + "}\n", round + 1);
+        start.arrive_and_wait();
+        auto result = presets_->Put(write);
+        if (result.ok()) ++wins;
+        if (result.status().code() == StatusCode::kAborted) ++aborted;
+      });
+    }
+    for (auto& t : writers) t.join();
+    EXPECT_EQ(wins.load(), 1) << "round " << round;
+    EXPECT_EQ(aborted.load(), 1) << "round " << round;
+  }
+  auto latest = presets_->Get("blue", "platform_default", 0);
+  ASSERT_TRUE(latest.ok());
+  EXPECT_EQ((*latest)->layer.ref.version, 11);
+}
+
+TEST_F(TeamPresetStoreTest, DeleteWritesATombstoneThatListAndGetLatestSkip) {
+  ASSERT_TRUE(presets_->Put(Write("executor: {memory: 4g}\n", 0)).ok());
+  ASSERT_TRUE(presets_->Put(Write("executor: {memory: 8g}\n", 0, "blue", "heavy")).ok());
+  ASSERT_TRUE(presets_->Put(Write("executor: {memory: 2g}\n", 0, "red")).ok());
+  EXPECT_EQ(presets_->Delete(Write("{}", 2)).status().code(), StatusCode::kAborted);
+  auto tombstone = presets_->Delete(Write("{}", 1));
+  ASSERT_TRUE(tombstone.ok()) << tombstone.status().ToString();
+  EXPECT_TRUE((*tombstone)->deleted);
+  EXPECT_EQ((*tombstone)->layer.ref.version, 2);
+  EXPECT_EQ(presets_->Delete(Write("{}", 2)).status().code(), StatusCode::kNotFound);
+
+  EXPECT_EQ(presets_->Get("blue", "platform_default", 0).status().code(), StatusCode::kNotFound);
+  auto old = presets_->Get("blue", "platform_default", 1);
+  ASSERT_TRUE(old.ok());
+  EXPECT_FALSE((*old)->deleted);
+  auto listed = presets_->List("blue");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0]->layer.ref.job_type, "heavy");
+
+  // Writing again after a delete starts from "does not exist" and continues the numbering.
+  auto again = presets_->Put(Write("executor: {memory: 1g}\n", 0));
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ((*again)->layer.ref.version, 3);
+}
+
+}  // namespace
+}  // namespace sparkd::store

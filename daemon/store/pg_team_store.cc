@@ -1,0 +1,156 @@
+#include "daemon/store/pg_team_store.h"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <array>
+
+namespace sparkd::store {
+namespace {
+
+std::string Hex(const unsigned char* data, size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(size * 2);
+  for (size_t i = 0; i < size; ++i) {
+    out += kDigits[data[i] >> 4];
+    out += kDigits[data[i] & 0xf];
+  }
+  return out;
+}
+
+StatusOr<std::string> RandomHex(size_t bytes) {
+  std::array<unsigned char, 64> buffer{};
+  if (bytes > buffer.size() || RAND_bytes(buffer.data(), static_cast<int>(bytes)) != 1) {
+    return Internal("no random bytes from OpenSSL");
+  }
+  return Hex(buffer.data(), bytes);
+}
+
+// "{a,b}" for a text[] parameter. Namespaces are Kubernetes names, which need no quoting,
+// but quote anyway so a bad name is stored as given rather than splitting the array.
+std::string TextArray(const std::vector<std::string>& items) {
+  std::string out = "{";
+  for (const auto& item : items) {
+    if (out.size() > 1) out += ",";
+    out += "\"";
+    for (char c : item) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += "\"";
+  }
+  return out + "}";
+}
+
+std::vector<std::string> ParseTextArray(std::string_view text) {
+  std::vector<std::string> items;
+  if (text.size() < 2) return items;
+  std::string current;
+  bool quoted = false, escaped = false, any = false;
+  for (char c : text.substr(1, text.size() - 2)) {
+    if (escaped) { current += c; escaped = false; continue; }
+    if (c == '\\') { escaped = true; continue; }
+    if (c == '"') { quoted = !quoted; any = true; continue; }
+    if (c == ',' && !quoted) { items.push_back(current); current.clear(); any = false; continue; }
+    current += c;
+    any = true;
+  }
+  if (any || !current.empty()) items.push_back(current);
+  return items;
+}
+
+}  // namespace
+
+std::string TokenHashHex(std::string_view token) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(token.data(), token.size(), digest, &size, EVP_sha256(), nullptr);
+  return Hex(digest, size);
+}
+
+Status PgTeamStore::CreateTeam(const Team& team) {
+  RETURN_IF_ERROR(ValidateTeamName(team.name));
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  auto inserted = conn->Exec("INSERT INTO teams (name, namespaces) VALUES ($1, $2::text[])",
+                             {team.name, TextArray(team.namespaces)});
+  if (inserted.status().code() == StatusCode::kAlreadyExists) {
+    return AlreadyExists("team " + team.name + " already exists");
+  }
+  return inserted.status();
+}
+
+StatusOr<Team> PgTeamStore::GetTeam(const std::string& name) {
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto rows,
+                   conn->Exec("SELECT name, namespaces FROM teams WHERE name = $1", {name}));
+  if (rows.rows() == 0) return NotFound("team " + name + " not found");
+  return Team{std::string(rows.Get(0, 0)), ParseTextArray(rows.Get(0, 1))};
+}
+
+StatusOr<IssuedToken> PgTeamStore::CreateToken(const std::string& team, Role role) {
+  ASSIGN_OR_RETURN(std::string secret, RandomHex(32));
+  ASSIGN_OR_RETURN(std::string id, RandomHex(8));
+  IssuedToken issued{"tok_" + id, "sparkd_" + secret, team, role};
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(
+      auto rows,
+      conn->Exec("INSERT INTO api_tokens (id, team, role, token_hash)"
+                 " SELECT $1, name, $3::token_role, decode($4, 'hex') FROM teams WHERE name = $2"
+                 " RETURNING id",
+                 {issued.id, team, std::string(RoleName(role)), TokenHashHex(issued.token)}));
+  if (rows.rows() == 0) return NotFound("team " + team + " not found");
+  return issued;
+}
+
+StatusOr<Caller> PgTeamStore::Authenticate(std::string_view token) {
+  if (token.empty()) return Unauthenticated("no token: send authorization: Bearer <token>");
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto rows,
+                   conn->Exec("SELECT team, role, id FROM api_tokens"
+                              " WHERE token_hash = decode($1, 'hex') AND revoked_at IS NULL",
+                              {TokenHashHex(token)}));
+  if (rows.rows() == 0) return Unauthenticated("unknown or revoked token");
+  return Caller{std::string(rows.Get(0, 0)), rows.Get(0, 1) == "admin", std::string(rows.Get(0, 2))};
+}
+
+Status PgTeamStore::RevokeToken(const std::string& id) {
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto rows, conn->Exec("UPDATE api_tokens SET revoked_at = now()"
+                                         " WHERE id = $1 AND revoked_at IS NULL RETURNING id",
+                                         {id}));
+  if (rows.rows() == 0) return NotFound("token " + id + " not found or already revoked");
+  return Status::Ok();
+}
+
+Status PgTeamStore::EnsureToken(const std::string& team, std::string_view token, Role role) {
+  if (token.size() < 16) {
+    return InvalidArgument("token: at least 16 characters, or anyone could guess it");
+  }
+  RETURN_IF_ERROR(ValidateTeamName(team));
+  ASSIGN_OR_RETURN(std::string id, RandomHex(8));
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  std::string hash = TokenHashHex(token);
+  return InTransaction(*conn, [&](PgConnection& c) -> Status {
+    RETURN_IF_ERROR(
+        c.Exec("INSERT INTO teams (name) VALUES ($1) ON CONFLICT DO NOTHING", {team}).status());
+    RETURN_IF_ERROR(c.Exec("INSERT INTO api_tokens (id, team, role, token_hash)"
+                           " VALUES ($1, $2, $3::token_role, decode($4, 'hex'))"
+                           " ON CONFLICT (token_hash) DO NOTHING",
+                           {"tok_" + id, team, std::string(RoleName(role)), hash})
+                        .status());
+    // A token that exists already must be the same grant: refusing otherwise keeps a revoked
+    // or re-assigned bootstrap token from silently coming back at the next start.
+    ASSIGN_OR_RETURN(auto rows, c.Exec("SELECT team, role::text, revoked_at IS NOT NULL"
+                                       " FROM api_tokens WHERE token_hash = decode($1, 'hex')",
+                                       {hash}));
+    if (rows.rows() != 1 || rows.Get(0, 0) != team || rows.Get(0, 1) != RoleName(role) ||
+        rows.Get(0, 2) == "t") {
+      return FailedPrecondition("the configured token is registered for another team or role, "
+                                "or was revoked; remove it from the configuration");
+    }
+    return Status::Ok();
+  });
+}
+
+}  // namespace sparkd::store
