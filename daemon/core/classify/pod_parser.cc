@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <string>
 
 #include "daemon/core/classify/facts.h"
@@ -222,7 +223,8 @@ std::vector<Facts> ParseYaml(std::string_view text) {
   for (int attempt = 0; attempt < 8 && !doc.empty(); ++attempt) {
     try {
       std::vector<Facts> out;
-      int budget = 1 << 20;
+      // Plain YAML has fewer nodes than half its bytes; only aliases can exceed that.
+      int budget = 4096 + static_cast<int>(std::min<size_t>(doc.size() / 2, 1 << 24));
       for (const YAML::Node& node : YAML::LoadAll(doc)) {
         CollectPods(ToJson(node, 0, &budget), &out, 0);
       }

@@ -162,7 +162,8 @@ std::optional<Diagnosis> SparkRule(const Context& c) {
   if (!f.killed_by_driver.empty()) {
     return Make(c, ExitReason::kKilledByDriver, f.killed_by_driver, 65, c.code);
   }
-  if (!f.deleted.empty() && weak_code) {
+  // Exit 0 after a delete is still a success (a pod removed after the app succeeded).
+  if (!f.deleted.empty() && weak_code && c.code != 0) {
     std::string ev = f.deleted;
     if (c.code) ev += "; exit code " + std::to_string(*c.code);
     return Make(c, ExitReason::kKilledByDriver, ev, Strength(f, 80, 60), c.code);

@@ -47,6 +47,11 @@ const Case kCases[] = {
      Pod(Terminated("spark-kubernetes-executor", 143, "Error"), "",
          R"(,"deletionTimestamp":"2026-01-01T00:00:00Z")"),
      "7", "KILLED_BY_DRIVER", 143},
+    {"driver pod deleted after success",
+     R"({"kind":"Pod","metadata":{"name":"app-driver","deletionTimestamp":"2026-01-01T00:00:00Z",)"
+     R"("labels":{"spark-role":"driver"}},"status":{"phase":"Succeeded","containerStatuses":[)" +
+         Terminated("spark-kubernetes-driver", 0, "Completed") + "]}}",
+     "app-driver", "SUCCEEDED", 0},
     {"143 without a delete is an app error",
      Pod(Terminated("spark-kubernetes-executor", 143, "Error")), "7", "APP_ERROR", 143},
     {"node shutdown",
