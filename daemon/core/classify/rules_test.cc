@@ -175,7 +175,9 @@ TEST(RulesTest, Table) {
     for (const Diagnosis& x : ds) {
       if (!c.id.empty() && (x.id == c.id || x.pod_name == c.id)) d = &x;
     }
-    if (!c.id.empty()) EXPECT_TRUE(d->id == c.id || d->pod_name == c.id) << c.name;
+    if (!c.id.empty()) {
+      EXPECT_TRUE(d->id == c.id || d->pod_name == c.id) << c.name;
+    }
     EXPECT_EQ(ExitReasonName(d->reason), c.reason) << c.name << ": " << d->evidence;
     EXPECT_EQ(d->exit_code.value_or(-1), c.exit_code) << c.name << ": " << d->evidence;
   }
