@@ -31,6 +31,11 @@ StatusOr<CreateJobResult> JobService::Submit(const Caller& caller, const JobRequ
                                              const std::string& idempotency_key) {
   RETURN_IF_ERROR(ValidateIdempotencyKey(idempotency_key));
   RETURN_IF_ERROR(ValidateJobRequest(request));
+  // A retry of a submission that was stored returns that job even if the team's presets have
+  // changed (or were deleted) since: reattaching must not depend on resolving again.
+  ASSIGN_OR_RETURN(std::optional<Job> existing,
+                   store_->FindByKey(caller.team, idempotency_key));
+  if (existing) return CreateJobResult{std::move(*existing), false};
   ASSIGN_OR_RETURN(ResolvedJob resolved, presets_->Resolve(caller.team, request));
   Job job;
   job.id = ids_->NewJobId();

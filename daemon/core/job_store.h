@@ -50,6 +50,10 @@ class JobStore {
   // same (team, idempotency_key). Safe under concurrent calls with the same key.
   virtual StatusOr<CreateJobResult> CreateJob(const Job& job) = 0;
 
+  // The job of (team, idempotency_key) without events and executors, or nullopt.
+  virtual StatusOr<std::optional<Job>> FindByKey(const std::string& team,
+                                                 const std::string& idempotency_key) = 0;
+
   // The job with its events and executors. NOT_FOUND when missing or, with a team, another
   // team's job.
   virtual StatusOr<Job> GetJob(const std::string& id, const std::optional<std::string>& team) = 0;

@@ -196,6 +196,18 @@ StatusOr<CreateJobResult> PgJobStore::CreateJob(const Job& job) {
   return CreateJobResult{std::move(stored), false};
 }
 
+StatusOr<std::optional<Job>> PgJobStore::FindByKey(const std::string& team,
+                                                   const std::string& idempotency_key) {
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto rows,
+                   conn->Exec("SELECT " + JobColumns() +
+                                  " FROM jobs WHERE team = $1 AND idempotency_key = $2",
+                              {team, idempotency_key}));
+  if (rows.rows() == 0) return std::optional<Job>();
+  ASSIGN_OR_RETURN(Job job, ParseJobRow(rows, 0));
+  return std::optional<Job>(std::move(job));
+}
+
 StatusOr<Job> PgJobStore::GetJob(const std::string& id, const std::optional<std::string>& team) {
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   ASSIGN_OR_RETURN(auto rows,

@@ -18,6 +18,8 @@ class PgJobStore : public JobStore {
   PgJobStore(PgPool* pool, Clock* clock) : pool_(pool), clock_(clock) {}
 
   StatusOr<CreateJobResult> CreateJob(const Job& job) override;
+  StatusOr<std::optional<Job>> FindByKey(const std::string& team,
+                                         const std::string& idempotency_key) override;
   StatusOr<Job> GetJob(const std::string& id, const std::optional<std::string>& team) override;
   StatusOr<JobPage> ListJobs(const JobQuery& query) override;
   StatusOr<Job> Transition(const std::string& id, JobState to, const JobUpdate& update,

@@ -341,6 +341,23 @@ TEST_F(AuthGrpcTest, SubmitStoresTheResolvedSpecAndTheBackendGetsThePresetConf) 
   EXPECT_NE(args.find("spark.sql.shuffle.partitions=2000"), std::string::npos) << args;
   EXPECT_NE(args.find("spark.dynamicAllocation.maxExecutors=1000"), std::string::npos) << args;
 
+  // A retry after the preset was deleted still finds the job: reattaching never re-resolves.
+  v1::DeletePresetRequest del;
+  del.set_team("blue");
+  del.set_job_type("heavy_shuffle");
+  del.set_expected_version(1);
+  v1::DeletePresetResponse deleted;
+  ASSERT_TRUE(Call(&v1::PresetService::Stub::DeletePreset, presets_stub_, admin_token_, del,
+                   &deleted).ok());
+  v1::SubmitJobResponse retry;
+  auto status = Call(&v1::JobService::Stub::SubmitJob, jobs_stub_, blue_,
+                     SubmitRequest("heavy_shuffle", "dag/task/run/2"), &retry);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_FALSE(retry.created());
+  EXPECT_EQ(retry.job().id(), job->id());
+  EXPECT_EQ(SubmitAsBlue("heavy_shuffle", "dag/task/run/new").status().code(),
+            sparkd::StatusCode::kNotFound);
+
   // No job_type: the team's platform_default applies.
   auto plain = SubmitAsBlue("", "dag/task/run/3");
   ASSERT_TRUE(plain.ok()) << plain.status().ToString();
