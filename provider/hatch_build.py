@@ -17,7 +17,7 @@ from typing import Any
 from hatchling.builders.hooks.plugin.interface import BuildHookInterface
 from hatchling.metadata.plugin.interface import MetadataHookInterface
 
-_PROTO_FILES = ("sparkd/v1/exit_reason.proto", "sparkd/v1/jobs.proto")
+_PROTO_PACKAGE = Path("sparkd") / "v1"
 _OUT = Path("sparkd_provider") / "_proto"
 _IMPORT = re.compile(r"^from sparkd\.v1 import ", re.MULTILINE)
 _GENCODE_VERSION = re.compile(r"^# Protobuf Python Version: (\d+)\.(\d+)\.(\d+)", re.MULTILINE)
@@ -26,7 +26,7 @@ _GENCODE_VERSION = re.compile(r"^# Protobuf Python Version: (\d+)\.(\d+)\.(\d+)"
 def _proto_root(root: Path) -> Path:
     # An sdist carries its own copy; a checkout reads the repository's proto/.
     for candidate in (root / "proto", root.parent / "proto"):
-        if (candidate / _PROTO_FILES[0]).is_file():
+        if (candidate / _PROTO_PACKAGE).is_dir():
             return candidate
     raise RuntimeError(f"sparkd protos not found next to {root}")
 
@@ -45,7 +45,7 @@ def generate(root: Path) -> tuple[int, int, int]:
             f"--python_out={tmp}",
             f"--pyi_out={tmp}",
             f"--grpc_python_out={tmp}",
-            *(str(proto_root / name) for name in _PROTO_FILES),
+            *sorted(str(path) for path in (proto_root / _PROTO_PACKAGE).glob("*.proto")),
         ]
         if protoc.main(args) != 0:
             raise RuntimeError(f"protoc failed: {' '.join(args)}")

@@ -226,9 +226,16 @@ def _strings(mapping: Mapping[str, Any] | None) -> dict[str, str]:
     }
 
 
+# The core's JSON names for LocalMode (daemon/core/job_json.cc), by proto enum name.
+_CORE_LOCAL_MODES = {"LOCAL_MODE_THREADS": "threads", "LOCAL_MODE_CLUSTER": "cluster"}
+
+
 def request_as_dict(request: jobs_pb2.JobRequest) -> dict[str, Any]:
-    """The request with the proto's field names, as the core validator reads it."""
-    return json_format.MessageToDict(request, preserving_proto_field_name=True)
+    """The request in the core's JSON form (the proto's field names), as _sparkd_core reads it."""
+    document = json_format.MessageToDict(request, preserving_proto_field_name=True)
+    if "local_mode" in document:
+        document["local_mode"] = _CORE_LOCAL_MODES[document["local_mode"]]
+    return document
 
 
 def job_to_payload(job: jobs_pb2.Job) -> dict[str, Any]:
