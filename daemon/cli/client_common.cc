@@ -15,12 +15,12 @@ std::shared_ptr<grpc::Channel> DaemonChannel(const ParsedFlags& flags) {
   return grpc::CreateChannel(DaemonAddress(flags), grpc::InsecureChannelCredentials());
 }
 
-std::unique_ptr<grpc::ClientContext> AuthorizedContext() {
+std::unique_ptr<grpc::ClientContext> AuthorizedContext(std::chrono::seconds deadline) {
   auto context = std::make_unique<grpc::ClientContext>();
   if (const char* token = std::getenv("SPARKD_TOKEN"); token && *token) {
     context->AddMetadata("authorization", std::string("Bearer ") + token);
   }
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  if (deadline.count() > 0) context->set_deadline(std::chrono::system_clock::now() + deadline);
   return context;
 }
 

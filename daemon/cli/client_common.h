@@ -22,8 +22,10 @@ inline constexpr int kExitUnavailable = 3;
 std::string DaemonAddress(const ParsedFlags& flags);
 std::shared_ptr<grpc::Channel> DaemonChannel(const ParsedFlags& flags);
 
-// A context carrying `authorization: Bearer $SPARKD_TOKEN` and a deadline.
-std::unique_ptr<grpc::ClientContext> AuthorizedContext();
+// A context carrying `authorization: Bearer $SPARKD_TOKEN` and, unless `deadline` is zero (for
+// streams that last as long as a job), a deadline.
+std::unique_ptr<grpc::ClientContext> AuthorizedContext(
+    std::chrono::seconds deadline = std::chrono::seconds(30));
 
 // Prints the error; returns the exit code (3 unreachable, 2 invalid argument, else 1).
 int ReportError(const grpc::Status& status, const ParsedFlags& flags);
