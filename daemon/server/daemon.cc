@@ -23,6 +23,7 @@
 #include "daemon/server/config.h"
 #include "daemon/store/pg_job_store.h"
 #include "daemon/store/pg_listener.h"
+#include "daemon/store/pg_secrets.h"
 #include "daemon/store/pg_preset_store.h"
 #include "daemon/store/pg_team_store.h"
 
@@ -152,6 +153,12 @@ int RunServe(const std::vector<std::string>& args) {
     if (!applied.ok()) return Fail(applied.status());
     if (!applied->empty()) spdlog::info("applied {} migration(s)", applied->size());
   }
+  auto link_secret = [&]() -> StatusOr<std::string> {
+    ASSIGN_OR_RETURN(auto lease, (*pool)->Acquire());
+    return store::LoadOrCreateSecret(*lease, "link-signing");
+  }();
+  if (!link_secret.ok()) return Fail(link_secret.status());
+  const api::LinkSigner link_signer(*link_secret);
 
   std::unique_ptr<cluster::HistoryServer> history;
   if (config->history_server && config->run_jobs) {
@@ -191,7 +198,7 @@ int RunServe(const std::vector<std::string>& args) {
   // Every RPC and page authenticates with a team token; there is no open mode.
   api::Authenticator authenticate = api::BearerAuthenticator(&teams);
   api::JobServiceGrpc grpc_service(&jobs, backend->get(), &hub, authenticate,
-                                   api::LinkOptions{config->public_url});
+                                   api::LinkOptions{config->public_url, &link_signer});
   api::PresetServiceGrpc preset_grpc(&presets, authenticate);
   api::AdminServiceGrpc admin_grpc(&admin, authenticate);
   grpc::EnableDefaultHealthCheckService(true);
@@ -209,7 +216,7 @@ int RunServe(const std::vector<std::string>& args) {
 
   api::HttpServer http(&jobs, backend->get(),
                        [&teams](std::string_view token) { return teams.Authenticate(token); },
-                       [&] {
+                       &link_signer, [&] {
     auto lease = (*pool)->Acquire(std::chrono::seconds(2));
     if (!lease.ok()) return lease.status();
     return (*lease)->Exec("SELECT 1").status();

@@ -60,6 +60,24 @@ def test_sparkpi_runs_streams_its_output_and_keeps_its_links(daemon: Daemon) -> 
     assert job_id in listing.stdout and "SUCCEEDED" in listing.stdout
 
 
+def test_printed_links_open_without_a_token_for_that_job_only(daemon: Daemon) -> None:
+    result = daemon.cli("run", "--quiet", "--file", JAR, "--class", "io.sparkd.examples.Fail", "--", "0")
+    assert result.returncode == 0, result.stderr
+    job_page = re.search(r"job page:\s+(\S+)", result.stderr).group(1)
+    logs = re.search(r"logs:\s+(\S+)", result.stderr).group(1)
+    assert "?sig=" in job_page
+    with urllib.request.urlopen(job_page, timeout=10) as response:  # no Authorization header
+        assert json.load(response)["state"] == "SUCCEEDED"
+    with urllib.request.urlopen(logs, timeout=10) as response:
+        assert "Fail: exiting with status 0" in response.read().decode()
+    for forged in (job_page[:-4] + "0000", job_page.split("?")[0]):
+        try:
+            urllib.request.urlopen(forged, timeout=10)
+            raise AssertionError(f"{forged} opened without a valid signature or token")
+        except urllib.error.HTTPError as refused:
+            assert refused.code == 401
+
+
 def test_pyspark_file_runs(daemon: Daemon) -> None:
     result = daemon.cli("run", "--file", str(ROOT / "dags_examples" / "jobs" / "pi.py"), "--", "2")
     assert result.returncode == 0, result.stderr

@@ -187,9 +187,10 @@ void ToProto(const Job& job, const LinkOptions& links, v1::Job* p) {
   for (const auto& line : job.report.driver_log_tail) report->add_driver_log_tail(line);
   if (!links.http_base_url.empty()) {
     std::string base = links.http_base_url + "/jobs/" + job.id;
-    p->mutable_links()->set_job_page(base);
-    p->mutable_links()->set_spark_ui(base + "/ui");
-    p->mutable_links()->set_logs(base + "/logs");
+    std::string query = links.signer ? "?sig=" + links.signer->Sign(job.id) : "";
+    p->mutable_links()->set_job_page(base + query);
+    p->mutable_links()->set_spark_ui(base + "/ui" + query);
+    p->mutable_links()->set_logs(base + "/logs" + query);
   }
   p->set_resolved_spec_json(job.resolved_spec_json);
   for (const auto& ref : job.presets_used) ToProto(ref, p->add_presets_used());

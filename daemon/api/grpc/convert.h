@@ -3,6 +3,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "daemon/api/link_signer.h"
 #include "daemon/core/job.h"
 #include "daemon/core/job_store.h"
 #include "daemon/core/preset/resolve.h"
@@ -25,9 +26,11 @@ std::optional<JobState> FromProto(v1::JobState state);
 
 void ToProto(const JobEvent& event, v1::JobEvent* proto);
 
-// Stable links served by the daemon's HTTP API at `http_base_url`.
+// Stable links served by the daemon's HTTP API at `http_base_url`, signed by `signer` (when
+// set) so they open without a token.
 struct LinkOptions {
   std::string http_base_url;
+  const LinkSigner* signer = nullptr;
 };
 
 void ToProto(const Job& job, const LinkOptions& links, v1::Job* proto);

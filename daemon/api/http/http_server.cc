@@ -33,8 +33,16 @@ void SendError(httplib::Response& res, const Status& status) {
   res.set_content(body.dump(), "application/json");
 }
 
-// The header wins over the query parameter; see the header comment for why both exist.
-StatusOr<Caller> Authenticate(const httplib::Request& req, const TokenAuthenticator& authenticate) {
+// The header wins over the query parameters; see the header comment for why both exist. A
+// valid ?sig= (from Job.links) opens the pages of that one job.
+StatusOr<Caller> Authenticate(const httplib::Request& req, const TokenAuthenticator& authenticate,
+                              const LinkSigner* signer, std::string_view job_id) {
+  if (signer && !req.has_header("Authorization") && req.has_param("sig")) {
+    if (!signer->Verify(job_id, req.get_param_value("sig"))) {
+      return Unauthenticated("sig: not a valid link signature for job " + std::string(job_id));
+    }
+    return Caller{"", true};
+  }
   if (req.has_header("Authorization")) {
     auto token = BearerToken(req.get_header_value("Authorization"));
     if (!token) return Unauthenticated("Authorization: expected \"Bearer <token>\"");
@@ -47,8 +55,8 @@ StatusOr<Caller> Authenticate(const httplib::Request& req, const TokenAuthentica
 }  // namespace
 
 HttpServer::HttpServer(JobService* jobs, Backend* backend, TokenAuthenticator authenticate,
-                       std::function<Status()> health)
-    : jobs_(jobs), backend_(backend), authenticate_(std::move(authenticate)),
+                       const LinkSigner* signer, std::function<Status()> health)
+    : jobs_(jobs), backend_(backend), authenticate_(std::move(authenticate)), signer_(signer),
       health_(std::move(health)),
       server_(std::make_unique<httplib::Server>()) {
   Routes();
@@ -64,7 +72,7 @@ void HttpServer::Routes() {
   });
   server_->Get(R"(/jobs/([A-Za-z0-9_-]+))", [this](const httplib::Request& req,
                                                    httplib::Response& res) {
-    auto caller = Authenticate(req, authenticate_);
+    auto caller = Authenticate(req, authenticate_, signer_, req.matches[1].str());
     if (!caller.ok()) return SendError(res, caller.status());
     auto job = jobs_->Get(*caller, req.matches[1]);
     if (!job.ok()) return SendError(res, job.status());
@@ -82,7 +90,7 @@ void HttpServer::Routes() {
   });
   server_->Get(R"(/jobs/([A-Za-z0-9_-]+)/ui)", [this](const httplib::Request& req,
                                                       httplib::Response& res) {
-    auto caller = Authenticate(req, authenticate_);
+    auto caller = Authenticate(req, authenticate_, signer_, req.matches[1].str());
     if (!caller.ok()) return SendError(res, caller.status());
     auto job = jobs_->Get(*caller, req.matches[1]);
     if (!job.ok()) return SendError(res, job.status());
@@ -98,7 +106,7 @@ void HttpServer::Routes() {
   });
   server_->Get(R"(/jobs/([A-Za-z0-9_-]+)/logs)", [this](const httplib::Request& req,
                                                         httplib::Response& res) {
-    auto caller = Authenticate(req, authenticate_);
+    auto caller = Authenticate(req, authenticate_, signer_, req.matches[1].str());
     if (!caller.ok()) return SendError(res, caller.status());
     auto job = jobs_->Get(*caller, req.matches[1]);
     if (!job.ok()) return SendError(res, job.status());

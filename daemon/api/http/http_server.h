@@ -14,6 +14,7 @@
 #include <string>
 #include <thread>
 
+#include "daemon/api/link_signer.h"
 #include "daemon/core/backend.h"
 #include "daemon/core/job_service.h"
 
@@ -34,8 +35,9 @@ using TokenAuthenticator = std::function<StatusOr<Caller>(std::string_view token
 class HttpServer {
  public:
   // `health` answers /healthz: OK when the daemon can serve (e.g. the database answers).
+  // `signer` (may be null) accepts ?sig= links in place of a token, for that job's pages only.
   HttpServer(JobService* jobs, Backend* backend, TokenAuthenticator authenticate,
-             std::function<Status()> health);
+             const LinkSigner* signer, std::function<Status()> health);
   ~HttpServer();
 
   // Binds and serves on a background thread. Returns the bound port.
@@ -48,6 +50,7 @@ class HttpServer {
   JobService* jobs_;
   Backend* backend_;
   TokenAuthenticator authenticate_;
+  const LinkSigner* signer_;
   std::function<Status()> health_;
   std::unique_ptr<httplib::Server> server_;
   std::thread thread_;
