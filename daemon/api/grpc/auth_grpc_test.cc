@@ -14,6 +14,7 @@
 #include "daemon/api/grpc/token_auth.h"
 #include "daemon/cluster/local_backend.h"
 #include "daemon/store/pg_job_store.h"
+#include "daemon/store/pg_listener.h"
 #include "daemon/store/pg_preset_store.h"
 #include "daemon/store/pg_team_store.h"
 #include "daemon/store/test_database.h"
@@ -458,6 +459,41 @@ TEST_F(AuthGrpcTest, TokensNeverAppearInTheLog) {
        {admin_token_, blue_, red_, issued.token(), std::string("sparkd_wrong_token_abcdef")}) {
     EXPECT_EQ(log.find(token), std::string::npos) << "token in the log:\n" << log;
   }
+}
+
+TEST_F(AuthGrpcTest, WatchJobStreamsEveryStateChangeOnceAndEndsAfterTheFinalOne) {
+  // Changes reach watchers the way they do in the daemon: Postgres NOTIFY → listener → hub.
+  store::PgListener listener(db_->url(), &hub_);
+  listener.Start();
+  auto job = SubmitAsBlue("platform_default", "watch-key");
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + blue_);
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
+  v1::WatchJobRequest request;
+  request.set_job_id(job->id());
+  auto reader = jobs_stub_->WatchJob(&context, request);
+  v1::WatchJobResponse message;
+  ASSERT_TRUE(reader->Read(&message));
+  EXPECT_FALSE(message.has_event());
+  EXPECT_EQ(message.job().state(), v1::JOB_STATE_QUEUED);
+
+  // Drive the job as the supervisor would, through the store.
+  auto claimed = job_store_->ClaimQueuedJob("local", "test-node");
+  ASSERT_TRUE(claimed.ok() && claimed->has_value());
+  for (JobState next : {JobState::kSubmitted, JobState::kRunning, JobState::kSucceeded}) {
+    ASSERT_TRUE(job_store_->Transition(job->id(), next, {}, "step").ok());
+  }
+  std::vector<v1::JobState> streamed;
+  while (reader->Read(&message)) {
+    streamed.push_back(message.event().to_state());
+    EXPECT_EQ(message.job().id(), job->id());
+  }
+  EXPECT_TRUE(reader->Finish().ok());
+  EXPECT_EQ(streamed, (std::vector<v1::JobState>{v1::JOB_STATE_SUBMITTING,
+                                                 v1::JOB_STATE_SUBMITTED, v1::JOB_STATE_RUNNING,
+                                                 v1::JOB_STATE_SUCCEEDED}));
+  listener.Stop();
 }
 
 }  // namespace
