@@ -8,25 +8,11 @@
 #include "daemon/api/grpc/convert.h"
 #include "daemon/core/clock.h"
 #include "daemon/core/job_json.h"
+#include "daemon/store/pg_job_store.h"
 #include "sparkd/v1/jobs.grpc.pb.h"
 
 namespace sparkd::bench {
 namespace {
-
-// Byte for byte the statement of PgJobStore::CreateJob, RETURNING list included, so Postgres
-// does the same work for both workloads. Keep in step with daemon/store/pg_job_store.cc.
-constexpr const char* kCreateJob =
-    "WITH ins AS ("
-    " INSERT INTO jobs (id, team, idempotency_key, state, state_message, request, backend,"
-    "  created_at, updated_at)"
-    " VALUES ($1, $2, $3, 'QUEUED', $6, $4::jsonb, $5, micros_to_ts($7), micros_to_ts($7))"
-    " ON CONFLICT (team, idempotency_key) DO NOTHING RETURNING *),"
-    " ev AS (INSERT INTO job_events (job_id, seq, from_state, to_state, at, message)"
-    "  SELECT id, 1, NULL, 'QUEUED', created_at, state_message FROM ins)"
-    " SELECT ins.id, ins.team, ins.idempotency_key, ins.state, ins.state_message, ins.request,"
-    " ins.backend, ins.backend_ref, ins.spark_app_id, ins.spark_ui_url, ins.driver_exit_code,"
-    " ins.report, ins.version, ts_to_micros(ins.created_at), ts_to_micros(ins.updated_at),"
-    " ts_to_micros(ins.started_at), ts_to_micros(ins.finished_at) FROM ins";
 
 // The daemon's local backend's name.
 constexpr const char* kBackend = "local";
@@ -62,10 +48,12 @@ StatusOr<Operation> OpenRawClient(std::shared_ptr<RawShared> shared, int index) 
     std::string id = shared->ids->NewJobId();
     std::string key = IdempotencyKey(shared->run, index, (*n)++);
     std::string now = MicrosNow();
+    // The resolved spec is about the size of the request; the daemon stores both.
     const char* values[] = {id.c_str(), shared->team.c_str(), key.c_str(),
-                            shared->request_json.c_str(), kBackend, "accepted", now.c_str()};
+                            shared->request_json.c_str(), kBackend, "accepted", now.c_str(),
+                            shared->request_json.c_str(), "[]"};
     std::unique_ptr<PGresult, void (*)(PGresult*)> result(
-        PQexecParams(conn.get(), kCreateJob, 7, nullptr, values, nullptr, nullptr, 0), &PQclear);
+        PQexecParams(conn.get(), store::kCreateJobStatement, 9, nullptr, values, nullptr, nullptr, 0), &PQclear);
     if (PQresultStatus(result.get()) != PGRES_TUPLES_OK) {
       return PQresultErrorMessage(result.get());
     }

@@ -163,27 +163,41 @@ constexpr const char* kUpdateSetList =
 
 }  // namespace
 
+// Returns only the id: the new row is the job the caller already holds, so reading back its
+// jsonb would only cost Postgres and the daemon time on every submit.
+const char* const kCreateJobStatement =
+    "WITH ins AS ("
+    " INSERT INTO jobs (id, team, idempotency_key, state, state_message, request, backend,"
+    "  created_at, updated_at, resolved_spec, presets_used)"
+    " VALUES ($1, $2, $3, 'QUEUED', $6, $4::jsonb, $5, micros_to_ts($7), micros_to_ts($7),"
+    "  $8::jsonb, $9::jsonb)"
+    " ON CONFLICT (team, idempotency_key) DO NOTHING RETURNING id, created_at, state_message),"
+    " ev AS (INSERT INTO job_events (job_id, seq, from_state, to_state, at, message)"
+    "  SELECT id, 1, NULL, 'QUEUED', created_at, state_message FROM ins)"
+    " SELECT id FROM ins";
+
 StatusOr<CreateJobResult> PgJobStore::CreateJob(const Job& job) {
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   PgParam resolved_spec;
   if (!job.resolved_spec_json.empty()) resolved_spec = job.resolved_spec_json;
-  static const std::string kInsert = std::string(
-      "WITH ins AS ("
-      " INSERT INTO jobs (id, team, idempotency_key, state, state_message, request, backend,"
-      "  created_at, updated_at, resolved_spec, presets_used)"
-      " VALUES ($1, $2, $3, 'QUEUED', $6, $4::jsonb, $5, micros_to_ts($7), micros_to_ts($7),"
-      "  $8::jsonb, $9::jsonb)"
-      " ON CONFLICT (team, idempotency_key) DO NOTHING RETURNING *),"
-      " ev AS (INSERT INTO job_events (job_id, seq, from_state, to_state, at, message)"
-      "  SELECT id, 1, NULL, 'QUEUED', created_at, state_message FROM ins)"
-      " SELECT ") + JobColumns("ins") + " FROM ins";
   ASSIGN_OR_RETURN(auto inserted,
-                   conn->Exec(kInsert, {job.id, job.team, job.idempotency_key,
+                   conn->Exec(kCreateJobStatement, {job.id, job.team, job.idempotency_key,
                                         JobRequestToJson(job.request).dump(), job.backend,
                                         job.state_message, ToMicrosParam(job.created_at),
                                         resolved_spec, PresetRefsToJson(job.presets_used)}));
   if (inserted.rows() == 1) {
-    ASSIGN_OR_RETURN(Job stored, ParseJobRow(inserted, 0));
+    Job stored = job;
+    stored.state = JobState::kQueued;
+    stored.version = 1;
+    // Postgres keeps microseconds; so does the stored copy.
+    stored.created_at = FromMicros(ToMicrosParam(job.created_at));
+    stored.updated_at = stored.created_at;
+    JobEvent queued;
+    queued.seq = 1;
+    queued.to = JobState::kQueued;
+    queued.at = stored.created_at;
+    queued.message = job.state_message;
+    stored.events = {queued};
     return CreateJobResult{std::move(stored), true};
   }
   // Another submit with this key won (now or earlier); it has committed, so it is visible.

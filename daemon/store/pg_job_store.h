@@ -12,6 +12,12 @@ namespace sparkd::store {
 
 inline constexpr const char* kJobEventsChannel = "sparkd_job_events";
 
+// The one statement a new job costs: its row and its first event. Parameters: $1 id, $2 team,
+// $3 idempotency key, $4 request (JSON), $5 backend, $6 state message, $7 created (micros),
+// $8 resolved spec (JSON or NULL), $9 presets used (JSON). Returns the id when it inserted, no
+// row when the key was taken. Public so bench/submit measures the same work without gRPC.
+extern const char* const kCreateJobStatement;
+
 class PgJobStore : public JobStore {
  public:
   // `pool` and `clock` must outlive the store.
