@@ -202,22 +202,26 @@ bool ParseJson(std::string_view text, json* out) {
   return !out->is_discarded();
 }
 
-// yaml-cpp parses flow collections and anchors recursively: deep nesting overflows the
-// stack, so such input is refused before it gets there. Pod objects nest about 10 deep.
-bool TooDeepForYaml(std::string_view text) {
+// yaml-cpp 0.7 mishandles flow collections ({...}, [...]): deep nesting overflows the stack,
+// and malformed ones (a JSON paste cut in the middle) can make it loop forever (found by the
+// fuzzers). kubectl's YAML uses block style, with flow only for balanced `{}` and `[]`, so a
+// document that starts with flow, nests deep or leaves a bracket open is not given to it.
+bool UnsafeForYaml(std::string_view text) {
+  size_t first = text.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) return true;
   int depth = 0;
   for (char c : text) {
     if (c == '[' || c == '{') {
       if (++depth > 64) return true;
-    } else if ((c == ']' || c == '}') && depth > 0) {
-      --depth;
+    } else if (c == ']' || c == '}') {
+      if (--depth < 0) return true;
     }
   }
-  return false;
+  return depth != 0;
 }
 
 std::vector<Facts> ParseYaml(std::string_view text) {
-  if (TooDeepForYaml(text)) return {};
+  if (UnsafeForYaml(text)) return {};
   std::string doc(text);
   // A paste cut mid-line can leave an unclosed quote: drop trailing lines until it parses.
   for (int attempt = 0; attempt < 8 && !doc.empty(); ++attempt) {
@@ -248,8 +252,8 @@ std::vector<Facts> ParsePodObjects(std::string_view text, bool yaml) {
     CollectPods(j, &out, 0);
     return out;
   }
-  // JSON is a subset of YAML in practice; some "JSON" pastes have trailing commas or comments.
-  return ParseYaml(text);
+  // "JSON" that even the repair could not read stays unread: see UnsafeForYaml.
+  return out;
 }
 
 }  // namespace sparkd::classify
