@@ -17,7 +17,9 @@ Status HistoryServer::Start() {
   if (std::ifstream in(pid_path); in) {
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     if (auto id = ProcessId::Parse(text); id && IsRunning(*id)) {
+      // Left by a daemon that was killed: this daemon serves the same folder, so it owns it now.
       spdlog::info("Spark history server already runs ({}) at {}", id->ToString(), url());
+      started_ = id;
       return Status::Ok();
     }
   }

@@ -22,9 +22,9 @@ class HistoryServer {
  public:
   explicit HistoryServer(HistoryServerOptions options) : options_(std::move(options)) {}
 
-  // Starts it unless one started from the same state_dir still runs.
+  // Starts it unless one started from the same state_dir still runs, which it then adopts.
   Status Start();
-  // Stops it if this object started it.
+  // Stops the one it started or adopted.
   void Stop();
 
   std::string url() const { return "http://127.0.0.1:" + std::to_string(options_.port); }
