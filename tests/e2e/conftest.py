@@ -148,6 +148,10 @@ def daemon(postgres_url: str, tmp_path: Path) -> Iterator[Daemon]:
     instance.start()
     yield instance
     assert instance.stop() in (0, None), f"sparkd did not shut down cleanly: {instance.log_path}"
+    # The daemon stops the history server it started, or adopted after a restart.
+    history = job_pid(tmp_path / "history")
+    if history:
+        wait_until(lambda: not process_group_alive(history), 30, "the history server to stop")
     for job_dir in (tmp_path / "jobs").glob("*"):
         kill_job_processes(job_dir)
     subprocess.run(["psql", admin_url, "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=False)
