@@ -31,19 +31,23 @@ StatusOr<CreateJobResult> JobService::Submit(const Caller& caller, const JobRequ
                                              const std::string& idempotency_key) {
   RETURN_IF_ERROR(ValidateIdempotencyKey(idempotency_key));
   RETURN_IF_ERROR(ValidateJobRequest(request));
-  // A retry of a submission that was stored returns that job even if the team's presets have
-  // changed (or were deleted) since: reattaching must not depend on resolving again.
-  ASSIGN_OR_RETURN(std::optional<Job> existing,
-                   store_->FindByKey(caller.team, idempotency_key));
-  if (existing) return CreateJobResult{std::move(*existing), false};
-  ASSIGN_OR_RETURN(ResolvedJob resolved, presets_->Resolve(caller.team, request));
+  auto resolved = presets_->Resolve(caller.team, request);
+  if (!resolved.ok()) {
+    // A retry of a submission that was stored returns that job even if the team's presets
+    // changed (or were deleted) since: reattaching must not depend on resolving again. Only
+    // looked up on this path: on the common one, CreateJob finds an existing key by itself.
+    ASSIGN_OR_RETURN(std::optional<Job> existing,
+                     store_->FindByKey(caller.team, idempotency_key));
+    if (existing) return CreateJobResult{std::move(*existing), false};
+    return resolved.status();
+  }
   Job job;
   job.id = ids_->NewJobId();
   job.team = caller.team;
   job.idempotency_key = idempotency_key;
-  job.request = EffectiveRequest(request, resolved.spec);
-  job.resolved_spec_json = SpecToJson(resolved.spec).dump();
-  job.presets_used = resolved.presets_used;
+  job.request = EffectiveRequest(request, resolved->spec);
+  job.resolved_spec_json = SpecToJson(resolved->spec).dump();
+  job.presets_used = resolved->presets_used;
   job.backend = backend_;
   job.state_message = "accepted";
   job.created_at = clock_->Now();
