@@ -105,13 +105,26 @@ StatusOr<IssuedToken> PgTeamStore::CreateToken(const std::string& team, Role rol
 
 StatusOr<Caller> PgTeamStore::Authenticate(std::string_view token) {
   if (token.empty()) return Unauthenticated("no token: send authorization: Bearer <token>");
+  std::string hash = TokenHashHex(token);
+  auto now = std::chrono::steady_clock::now();
+  {
+    std::lock_guard lock(cache_mu_);
+    if (auto it = token_cache_.find(hash); it != token_cache_.end() && it->second.expires > now) {
+      return it->second.caller;
+    }
+  }
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   ASSIGN_OR_RETURN(auto rows,
                    conn->Exec("SELECT team, role, id FROM api_tokens"
                               " WHERE token_hash = decode($1, 'hex') AND revoked_at IS NULL",
-                              {TokenHashHex(token)}));
+                              {hash}));
   if (rows.rows() == 0) return Unauthenticated("unknown or revoked token");
-  return Caller{std::string(rows.Get(0, 0)), rows.Get(0, 1) == "admin", std::string(rows.Get(0, 2))};
+  Caller caller{std::string(rows.Get(0, 0)), rows.Get(0, 1) == "admin",
+                std::string(rows.Get(0, 2))};
+  std::lock_guard lock(cache_mu_);
+  if (token_cache_.size() > 10000) token_cache_.clear();  // bounded: tokens are few in practice
+  token_cache_[hash] = CachedCaller{caller, now + kTokenCacheTtl};
+  return caller;
 }
 
 Status PgTeamStore::RevokeToken(const std::string& id) {
@@ -120,6 +133,8 @@ Status PgTeamStore::RevokeToken(const std::string& id) {
                                          " WHERE id = $1 AND revoked_at IS NULL RETURNING id",
                                          {id}));
   if (rows.rows() == 0) return NotFound("token " + id + " not found or already revoked");
+  std::lock_guard lock(cache_mu_);
+  token_cache_.clear();  // the cache is keyed by hash, not id: forget every entry
   return Status::Ok();
 }
 

@@ -2,6 +2,12 @@
 // (api_tokens.token_hash), so the plaintext exists once, in CreateToken's answer.
 #pragma once
 
+#include <unordered_map>
+
+#include <mutex>
+
+#include <chrono>
+
 #include <string>
 #include <string_view>
 
@@ -26,7 +32,18 @@ class PgTeamStore : public TeamStore {
   Status EnsureToken(const std::string& team, std::string_view token, Role role) override;
 
  private:
+  // Authenticated tokens, by hash (never the token), for a few seconds: every RPC checks its
+  // token, and a query per call cost more than the rest of a submit. A revocation on another
+  // replica therefore takes up to kTokenCacheTtl to apply; on this one it applies at once.
+  static constexpr std::chrono::seconds kTokenCacheTtl{5};
+  struct CachedCaller {
+    Caller caller;
+    std::chrono::steady_clock::time_point expires;
+  };
+
   PgPool* pool_;
+  std::mutex cache_mu_;
+  std::unordered_map<std::string, CachedCaller> token_cache_;  // GUARDED_BY(cache_mu_)
 };
 
 }  // namespace sparkd::store
