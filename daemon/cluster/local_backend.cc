@@ -202,8 +202,12 @@ StatusOr<Observation> LocalBackend::Observe(const Job& job) {
     }
   } else if (IsRunning(*id)) {
     observation.phase = event_log ? Observation::Phase::kRunning : Observation::Phase::kStarting;
-    if (auto port = UiPortFromLog(dir / "driver.log")) {
-      observation.spark_ui_url = "http://127.0.0.1:" + std::to_string(*port);
+    // The port is read from the log once; after that the job carries it.
+    observation.spark_ui_url = job.spark_ui_url;
+    if (observation.spark_ui_url.empty()) {
+      if (auto port = UiPortFromLog(dir / "driver.log")) {
+        observation.spark_ui_url = "http://127.0.0.1:" + std::to_string(*port);
+      }
     }
     return observation;
   } else {

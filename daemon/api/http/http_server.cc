@@ -64,6 +64,12 @@ HttpServer::HttpServer(JobService* jobs, Backend* backend, TokenAuthenticator au
 
 HttpServer::~HttpServer() { Stop(); }
 
+StatusOr<Job> HttpServer::AuthorizedJob(const httplib::Request& req) const {
+  std::string job_id = req.matches[1].str();
+  ASSIGN_OR_RETURN(Caller caller, Authenticate(req, authenticate_, signer_, job_id));
+  return jobs_->Get(caller, job_id);
+}
+
 void HttpServer::Routes() {
   server_->Get("/healthz", [this](const httplib::Request&, httplib::Response& res) {
     Status status = health_();
@@ -72,9 +78,7 @@ void HttpServer::Routes() {
   });
   server_->Get(R"(/jobs/([A-Za-z0-9_-]+))", [this](const httplib::Request& req,
                                                    httplib::Response& res) {
-    auto caller = Authenticate(req, authenticate_, signer_, req.matches[1].str());
-    if (!caller.ok()) return SendError(res, caller.status());
-    auto job = jobs_->Get(*caller, req.matches[1]);
+    auto job = AuthorizedJob(req);
     if (!job.ok()) return SendError(res, job.status());
     nlohmann::json body = JobToJson(*job);
     if (!job->resolved_spec_json.empty()) {
@@ -90,9 +94,7 @@ void HttpServer::Routes() {
   });
   server_->Get(R"(/jobs/([A-Za-z0-9_-]+)/ui)", [this](const httplib::Request& req,
                                                       httplib::Response& res) {
-    auto caller = Authenticate(req, authenticate_, signer_, req.matches[1].str());
-    if (!caller.ok()) return SendError(res, caller.status());
-    auto job = jobs_->Get(*caller, req.matches[1]);
+    auto job = AuthorizedJob(req);
     if (!job.ok()) return SendError(res, job.status());
     if (job->state == JobState::kRunning && !job->spark_ui_url.empty()) {
       return res.set_redirect(job->spark_ui_url);
@@ -106,9 +108,7 @@ void HttpServer::Routes() {
   });
   server_->Get(R"(/jobs/([A-Za-z0-9_-]+)/logs)", [this](const httplib::Request& req,
                                                         httplib::Response& res) {
-    auto caller = Authenticate(req, authenticate_, signer_, req.matches[1].str());
-    if (!caller.ok()) return SendError(res, caller.status());
-    auto job = jobs_->Get(*caller, req.matches[1]);
+    auto job = AuthorizedJob(req);
     if (!job.ok()) return SendError(res, job.status());
     Job snapshot = *job;
     res.set_chunked_content_provider(

@@ -20,6 +20,7 @@
 
 namespace httplib {
 class Server;
+struct Request;
 }
 
 namespace sparkd::api {
@@ -46,6 +47,8 @@ class HttpServer {
 
  private:
   void Routes();
+  // The job named by the route's first match, if the request's credentials may see it.
+  StatusOr<Job> AuthorizedJob(const httplib::Request& req) const;
 
   JobService* jobs_;
   Backend* backend_;
