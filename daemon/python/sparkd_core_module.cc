@@ -17,15 +17,20 @@ namespace {
 
 struct CoreError {};
 
-// Registered once per interpreter; Unwrap looks it up on the module by name.
+// Registered once per interpreter. Unwrap raises it through this handle, not by importing the
+// module by name: the module is `_sparkd_core` in the build tree and
+// `sparkd_provider._sparkd_core` in the provider's wheel.
+py::handle core_error_type;
+
 void RegisterCoreError(py::module_& m) {
   static py::exception<CoreError> type(m, "CoreError", PyExc_ValueError);
+  core_error_type = type;
 }
 
 py::object Unwrap(const sparkd::StatusOr<nlohmann::json>& result) {
   if (!result.ok()) {
     const sparkd::Status& status = result.status();
-    py::object error = py::module_::import("_sparkd_core").attr("CoreError")(status.message());
+    py::object error = core_error_type(status.message());
     error.attr("code") = std::string(sparkd::StatusCodeName(status.code()));
     PyErr_SetObject(error.get_type().ptr(), error.ptr());
     throw py::error_already_set();

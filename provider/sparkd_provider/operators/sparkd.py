@@ -124,11 +124,10 @@ class SparkK8sJobOperator(BaseOperator):
     def _validate_with_core(self) -> None:
         """Fails the DAG import on an invalid spec, using the daemon's own validation code."""
         try:
-            import _sparkd_core  # type: ignore[import-not-found]
+            from sparkd_provider import _sparkd_core  # type: ignore[attr-defined]
         except ImportError:
-            log.debug(
-                "_sparkd_core is not installed: %s is not validated at parse time", self.task_id
-            )
+            # Only a wheel built with SPARKD_PROVIDER_WITHOUT_CORE=1 lacks it.
+            log.debug("sparkd core not built in: %s is not validated at parse time", self.task_id)
             return
         try:
             _sparkd_core.validate_request(rq.request_as_dict(self.job_request()))
