@@ -192,7 +192,7 @@ int RunServe(const std::vector<std::string>& args) {
 
   WatchHub hub;
   hub.Start();
-  store::PgListener listener(config->database_url, &hub);
+  store::PgListener listener(config->database_url, &hub, &preset_store);
   listener.Start();
 
   // Every RPC and page authenticates with a team token; there is no open mode.

@@ -19,15 +19,18 @@ void PgListener::Stop() {
 }
 
 void PgListener::Loop() {
+  const std::string listen = std::string("LISTEN ") + kJobEventsChannel + "; LISTEN " +
+                             kPresetsChannel;
   while (!stopping_) {
     auto conn = PgConnection::Connect(url_);
-    if (!conn.ok() ||
-        !(*conn)->ExecScript(std::string("LISTEN ") + kJobEventsChannel).ok()) {
-      spdlog::warn("job change listener cannot connect; retrying");
+    if (!conn.ok() || !(*conn)->ExecScript(listen).ok()) {
+      spdlog::warn("change listener cannot connect; retrying");
       std::this_thread::sleep_for(std::chrono::seconds(1));
       continue;
     }
-    hub_->NotifyAll();  // anything may have changed while we were not listening
+    // Anything may have changed while we were not listening.
+    if (presets_ != nullptr) presets_->SetLatestCacheEnabled(true);
+    hub_->NotifyAll();
     PGconn* raw = (*conn)->raw();
     while (!stopping_ && PQstatus(raw) == CONNECTION_OK) {
       pollfd fd{PQsocket(raw), POLLIN, 0};
@@ -35,11 +38,16 @@ void PgListener::Loop() {
       if (poll(&fd, 1, 200) < 0) break;
       if (!PQconsumeInput(raw)) break;
       while (PGnotify* note = PQnotifies(raw)) {
-        spdlog::debug("job {} changed", note->extra);
-        hub_->Notify(note->extra);
+        if (std::string_view(note->relname) == kPresetsChannel) {
+          if (presets_ != nullptr) presets_->ForgetLatest(note->extra);
+        } else {
+          spdlog::debug("job {} changed", note->extra);
+          hub_->Notify(note->extra);
+        }
         PQfreemem(note);
       }
     }
+    if (presets_ != nullptr) presets_->SetLatestCacheEnabled(false);
   }
 }
 

@@ -87,11 +87,16 @@ StatusOr<StoredPresetPtr> PgPresetStore::Insert(const PresetWrite& w, bool tombs
   RETURN_IF_ERROR(CheckExpected(w, latest, tombstone));
   // Two writers that both read `latest` insert the same version: the primary key lets exactly
   // one of them in, and the other learns it lost here.
+  // The notification commits with the row: every daemon's latest-version cache hears of it.
+  static const std::string kInsert =
+      std::string("WITH ins AS (INSERT INTO presets (team, job_type, version, body, source_yaml,"
+                  " author, created_at, deleted)"
+                  " VALUES ($1, $2, $3, $4::jsonb, $5, $6, micros_to_ts($7), $8) RETURNING *),"
+                  " n AS (SELECT pg_notify('") +
+      kPresetsChannel + "', team || '/' || job_type) FROM ins) SELECT " + kPresetColumns +
+      " FROM ins, (SELECT count(*) FROM n) AS notified";
   auto rows = conn->Exec(
-      std::string("INSERT INTO presets (team, job_type, version, body, source_yaml, author,"
-                  " created_at, deleted)"
-                  " VALUES ($1, $2, $3, $4::jsonb, $5, $6, micros_to_ts($7), $8) RETURNING ") +
-          kPresetColumns,
+      kInsert,
       {w.team, w.job_type, std::to_string(latest.version + 1),
        tombstone ? "{}" : PresetToJson(w.preset).dump(), tombstone ? "" : w.source_yaml,
        w.author, ToMicrosParam(w.at), tombstone ? "true" : "false"});
@@ -100,6 +105,7 @@ StatusOr<StoredPresetPtr> PgPresetStore::Insert(const PresetWrite& w, bool tombs
                    " was written concurrently; re-read it and retry");
   }
   if (!rows.ok()) return rows.status();
+  ForgetLatest(JobTypeKey{w.team, w.job_type});
   return FromRow(*rows, 0);
 }
 
@@ -113,9 +119,9 @@ StatusOr<StoredPresetPtr> PgPresetStore::Delete(const PresetWrite& write) {
 
 StatusOr<StoredPresetPtr> PgPresetStore::Get(const std::string& team, const std::string& job_type,
                                              int64_t version) {
-  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   if (version > 0) {
     if (auto hit = Cached({team, job_type, version})) return hit;
+    ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
     ASSIGN_OR_RETURN(auto rows, conn->Exec(std::string("SELECT ") + kPresetColumns +
                                                " FROM presets WHERE team = $1 AND job_type = $2"
                                                " AND version = $3",
@@ -125,15 +131,71 @@ StatusOr<StoredPresetPtr> PgPresetStore::Get(const std::string& team, const std:
     }
     return FromRow(rows, 0);
   }
+  return GetLatest(team, job_type);
+}
+
+StatusOr<StoredPresetPtr> PgPresetStore::GetLatest(const std::string& team,
+                                                   const std::string& job_type) {
+  JobTypeKey key{team, job_type};
+  auto not_found = [&] { return NotFound("preset " + job_type + " not found"); };
+  uint64_t generation = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = latest_.find(key); latest_enabled_ && it != latest_.end() &&
+                                     it->second.expires > std::chrono::steady_clock::now()) {
+      if (it->second.preset == nullptr) return not_found();
+      return it->second.preset;
+    }
+    generation = latest_generation_;
+  }
   // The latest row in one round trip; its body is parsed only on a cache miss.
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   ASSIGN_OR_RETURN(auto rows, conn->Exec(std::string("SELECT ") + kPresetColumns +
                                              " FROM presets WHERE team = $1 AND job_type = $2"
                                              " ORDER BY version DESC LIMIT 1",
                                          {team, job_type}));
-  if (rows.rows() == 0 || rows.Get(0, 7) == "t") {
-    return NotFound("preset " + job_type + " not found");
+  StoredPresetPtr latest;
+  if (rows.rows() > 0 && rows.Get(0, 7) != "t") {
+    ASSIGN_OR_RETURN(latest, FromRow(rows, 0));
   }
-  return FromRow(rows, 0);
+  {
+    std::lock_guard lock(mu_);
+    if (latest_enabled_ && generation == latest_generation_) {
+      if (latest_.size() > 10000) ForgetAllLatestLocked();  // bounded: job types are few
+      latest_[key] = LatestEntry{latest, std::chrono::steady_clock::now() + kLatestTtl};
+    }
+  }
+  if (latest == nullptr) return not_found();
+  return latest;
+}
+
+void PgPresetStore::ForgetLatest(const JobTypeKey& key) {
+  std::lock_guard lock(mu_);
+  latest_.erase(key);
+  ++latest_generation_;
+}
+
+void PgPresetStore::ForgetLatest(std::string_view payload) {
+  // Job types cannot contain '/': the last one separates them from the team.
+  size_t slash = payload.rfind('/');
+  if (slash == std::string_view::npos) {  // not ours to read: forget everything
+    std::lock_guard lock(mu_);
+    ForgetAllLatestLocked();
+    return;
+  }
+  ForgetLatest(JobTypeKey{std::string(payload.substr(0, slash)),
+                          std::string(payload.substr(slash + 1))});
+}
+
+void PgPresetStore::SetLatestCacheEnabled(bool enabled) {
+  std::lock_guard lock(mu_);
+  ForgetAllLatestLocked();
+  latest_enabled_ = enabled;
+}
+
+void PgPresetStore::ForgetAllLatestLocked() {
+  latest_.clear();
+  ++latest_generation_;
 }
 
 StatusOr<std::vector<StoredPresetPtr>> PgPresetStore::List(const std::string& team) {

@@ -463,7 +463,7 @@ TEST_F(AuthGrpcTest, TokensNeverAppearInTheLog) {
 
 TEST_F(AuthGrpcTest, WatchJobStreamsEveryStateChangeOnceAndEndsAfterTheFinalOne) {
   // Changes reach watchers the way they do in the daemon: Postgres NOTIFY → listener → hub.
-  store::PgListener listener(db_->url(), &hub_);
+  store::PgListener listener(db_->url(), &hub_, nullptr);
   listener.Start();
   auto job = SubmitAsBlue("platform_default", "watch-key");
   ASSERT_TRUE(job.ok()) << job.status().ToString();
