@@ -41,6 +41,9 @@ struct TokenInfo {
   std::optional<std::chrono::system_clock::time_point> revoked_at;  // unset while it is valid
 };
 
+// What EnsureToken found the configured token to be.
+enum class TokenState { kActive, kRevoked };
+
 // Team names: 1-63 characters of [a-z0-9-], starting with a letter (they become labels and
 // namespace-like identifiers).
 Status ValidateTeamName(std::string_view name);
@@ -81,8 +84,11 @@ class TeamStore {
   virtual StatusOr<TokenInfo> RevokeToken(const std::string& id) = 0;
 
   // Ensures `team` exists and `token` is registered for it with `role`. Idempotent: for the
-  // bootstrap admin token from the configuration, applied at every start.
-  virtual Status EnsureToken(const std::string& team, std::string_view token, Role role) = 0;
+  // bootstrap admin token from the configuration, applied at every start. Never brings a
+  // revoked token back: it stays revoked and the answer is kRevoked. FAILED_PRECONDITION when
+  // the token is registered for another team or role.
+  virtual StatusOr<TokenState> EnsureToken(const std::string& team, std::string_view token,
+                                           Role role) = 0;
 };
 
 }  // namespace sparkd

@@ -88,16 +88,48 @@ TEST_F(TeamPresetStoreTest, TokensAuthenticateUntilRevokedAndOnlyTheHashIsStored
 
 TEST_F(TeamPresetStoreTest, EnsureTokenIsIdempotentAndRefusesAReassignedToken) {
   const std::string token = "bootstrap-admin-token-0123456789";
-  ASSERT_TRUE(teams_->EnsureToken("admin", token, Role::kAdmin).ok());
-  ASSERT_TRUE(teams_->EnsureToken("admin", token, Role::kAdmin).ok());
+  auto first = teams_->EnsureToken("admin", token, Role::kAdmin);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(*first, TokenState::kActive);
+  auto again = teams_->EnsureToken("admin", token, Role::kAdmin);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again, TokenState::kActive);
   auto caller = teams_->Authenticate(token);
   ASSERT_TRUE(caller.ok());
   EXPECT_EQ(caller->team, "admin");
   EXPECT_TRUE(caller->admin);
-  EXPECT_EQ(teams_->EnsureToken("blue", token, Role::kAdmin).code(),
+  EXPECT_EQ(teams_->EnsureToken("blue", token, Role::kAdmin).status().code(),
             StatusCode::kFailedPrecondition);
-  EXPECT_EQ(teams_->EnsureToken("admin", "short", Role::kAdmin).code(),
+  EXPECT_EQ(teams_->EnsureToken("admin", token, Role::kMember).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(teams_->EnsureToken("admin", "short", Role::kAdmin).status().code(),
             StatusCode::kInvalidArgument);
+  auto tokens = teams_->ListTokens("admin");
+  ASSERT_TRUE(tokens.ok());
+  EXPECT_EQ(tokens->size(), 1u) << "a repeated EnsureToken must not add tokens";
+}
+
+TEST_F(TeamPresetStoreTest, ARevokedBootstrapTokenStaysRevokedAtTheNextStart) {
+  const std::string token = "bootstrap-admin-token-0123456789";
+  ASSERT_TRUE(teams_->EnsureToken("admin", token, Role::kAdmin).ok());
+  ASSERT_TRUE(teams_->Authenticate(token).ok());
+  auto listed = teams_->ListTokens("admin");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  ASSERT_TRUE(teams_->RevokeToken(listed->front().id).ok());
+
+  // What the next start does: the token is found revoked, and left so.
+  auto restarted = teams_->EnsureToken("admin", token, Role::kAdmin);
+  ASSERT_TRUE(restarted.ok()) << restarted.status().ToString();
+  EXPECT_EQ(*restarted, TokenState::kRevoked);
+  EXPECT_EQ(teams_->Authenticate(token).status().code(), StatusCode::kUnauthenticated);
+  // Also through a store with an empty cache, as a restarted daemon has.
+  PgTeamStore fresh(pool_.get());
+  EXPECT_EQ(fresh.Authenticate(token).status().code(), StatusCode::kUnauthenticated);
+  auto after = teams_->ListTokens("admin");
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 1u) << "the bootstrap token must not be registered anew";
+  EXPECT_TRUE(after->front().revoked_at.has_value());
 }
 
 TEST_F(TeamPresetStoreTest, ListTeamsByName) {

@@ -179,7 +179,8 @@ StatusOr<TokenInfo> PgTeamStore::RevokeToken(const std::string& id) {
   return TokenFromRow(rows, 0);
 }
 
-Status PgTeamStore::EnsureToken(const std::string& team, std::string_view token, Role role) {
+StatusOr<TokenState> PgTeamStore::EnsureToken(const std::string& team, std::string_view token,
+                                              Role role) {
   if (token.size() < 16) {
     return InvalidArgument("token: at least 16 characters, or anyone could guess it");
   }
@@ -187,7 +188,8 @@ Status PgTeamStore::EnsureToken(const std::string& team, std::string_view token,
   ASSIGN_OR_RETURN(std::string id, RandomHex(8));
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   std::string hash = TokenHashHex(token);
-  return InTransaction(*conn, [&](PgConnection& c) -> Status {
+  TokenState state = TokenState::kActive;
+  RETURN_IF_ERROR(InTransaction(*conn, [&](PgConnection& c) -> Status {
     RETURN_IF_ERROR(
         c.Exec("INSERT INTO teams (name) VALUES ($1) ON CONFLICT DO NOTHING", {team}).status());
     RETURN_IF_ERROR(c.Exec("INSERT INTO api_tokens (id, team, role, token_hash)"
@@ -195,18 +197,19 @@ Status PgTeamStore::EnsureToken(const std::string& team, std::string_view token,
                            " ON CONFLICT (token_hash) DO NOTHING",
                            {"tok_" + id, team, std::string(RoleName(role)), hash})
                         .status());
-    // A token that exists already must be the same grant: refusing otherwise keeps a revoked
-    // or re-assigned bootstrap token from silently coming back at the next start.
+    // A token that exists already must be the same grant, so a re-assigned bootstrap token
+    // never gains a role; a revoked one is left revoked (the insert above did nothing).
     ASSIGN_OR_RETURN(auto rows, c.Exec("SELECT team, role::text, revoked_at IS NOT NULL"
                                        " FROM api_tokens WHERE token_hash = decode($1, 'hex')",
                                        {hash}));
-    if (rows.rows() != 1 || rows.Get(0, 0) != team || rows.Get(0, 1) != RoleName(role) ||
-        rows.Get(0, 2) == "t") {
-      return FailedPrecondition("the configured token is registered for another team or role, "
-                                "or was revoked; remove it from the configuration");
+    if (rows.rows() != 1 || rows.Get(0, 0) != team || rows.Get(0, 1) != RoleName(role)) {
+      return FailedPrecondition("the configured token is registered for another team or role; "
+                                "remove it from the configuration");
     }
+    if (rows.Get(0, 2) == "t") state = TokenState::kRevoked;
     return Status::Ok();
-  });
+  }));
+  return state;
 }
 
 }  // namespace sparkd::store

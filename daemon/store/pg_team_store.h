@@ -30,7 +30,8 @@ class PgTeamStore : public TeamStore {
   StatusOr<std::vector<TokenInfo>> ListTokens(const std::string& team) override;
   StatusOr<Caller> Authenticate(std::string_view token) override;
   StatusOr<TokenInfo> RevokeToken(const std::string& id) override;
-  Status EnsureToken(const std::string& team, std::string_view token, Role role) override;
+  StatusOr<TokenState> EnsureToken(const std::string& team, std::string_view token,
+                                   Role role) override;
 
  private:
   // Authenticated tokens, by hash (never the token), for a few seconds: every RPC checks its
