@@ -24,7 +24,7 @@ constexpr const char* kUsage =
     "  list       list recent jobs\n"
     "  resolve    dry run of submit: the effective spec from your team's presets, and why\n"
     "  presets    apply a folder of presets, list, get, diff and delete them\n"
-    "  admin      create teams and tokens (admin token)\n"
+    "  admin      manage teams and tokens: create, list, revoke (admin token)\n"
     "  (client commands authenticate with the token in SPARKD_TOKEN)\n"
     "offline:\n"
     "  diagnose   say why Spark drivers and executors ended, from pod objects, kubectl output,\n"

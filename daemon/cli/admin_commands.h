@@ -1,4 +1,5 @@
-// `sparkd admin create-team|create-token`: team and token management (admin token required).
+// `sparkd admin create-team|list-teams|create-token|list-tokens|revoke-token`: team and token
+// management (admin token required).
 #pragma once
 
 #include <string>

@@ -11,12 +11,6 @@ namespace {
 
 using google::protobuf::util::TimeUtil;
 
-std::string Time(const google::protobuf::Timestamp& t) {
-  std::string text = TimeUtil::ToString(t);  // RFC 3339 with nanoseconds
-  auto dot = text.find('.');
-  return dot == std::string::npos ? text : text.substr(0, dot) + "Z";
-}
-
 std::string Duration(const v1::Job& job) {
   if (!job.has_finished_at()) return "-";
   // A short application can end before the daemon saw it run: count from submission then.
@@ -41,6 +35,12 @@ int ReasonRank(v1::ExitReason reason) {
 
 }  // namespace
 
+std::string TimeText(const google::protobuf::Timestamp& t) {
+  std::string text = TimeUtil::ToString(t);  // RFC 3339 with nanoseconds
+  auto dot = text.find('.');
+  return dot == std::string::npos ? text : text.substr(0, dot) + "Z";
+}
+
 std::string StateName(v1::JobState state) {
   std::string name = v1::JobState_Name(state);
   return name.starts_with("JOB_STATE_") ? name.substr(10) : name;
@@ -60,7 +60,7 @@ void PrintLinks(const v1::Job& job, std::ostream& out) {
 }
 
 void PrintEvent(const v1::JobEvent& event, std::ostream& out) {
-  out << "[" << Time(event.at()) << "] " << StateName(event.to_state());
+  out << "[" << TimeText(event.at()) << "] " << StateName(event.to_state());
   if (!event.message().empty()) out << ": " << event.message();
   out << "\n";
 }
@@ -101,7 +101,7 @@ void PrintReport(const v1::Job& job, std::ostream& out) {
 
 void PrintJob(const v1::Job& job, std::ostream& out) {
   out << "id:        " << job.id() << "\nteam:      " << job.team()
-      << "\nkey:       " << job.idempotency_key() << "\ncreated:   " << Time(job.created_at())
+      << "\nkey:       " << job.idempotency_key() << "\ncreated:   " << TimeText(job.created_at())
       << "\n";
   out << "timeline:\n";
   for (const auto& e : job.events()) {
@@ -116,7 +116,7 @@ void PrintJobTable(const google::protobuf::RepeatedPtrField<v1::Job>& jobs, std:
       << "CREATED" << std::setw(10) << "TEAM" << "NAME\n";
   for (const auto& job : jobs) {
     out << std::left << std::setw(24) << job.id() << std::setw(12) << StateName(job.state())
-        << std::setw(22) << Time(job.created_at()) << std::setw(10) << job.team()
+        << std::setw(22) << TimeText(job.created_at()) << std::setw(10) << job.team()
         << (job.request().name().empty() ? job.request().file() : job.request().name()) << "\n";
   }
 }

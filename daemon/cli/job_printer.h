@@ -8,6 +8,7 @@
 
 namespace sparkd::cli {
 
+std::string TimeText(const google::protobuf::Timestamp& t);  // "2026-11-21T12:27:27Z"
 std::string StateName(v1::JobState state);     // "RUNNING"
 std::string ReasonName(v1::ExitReason reason);  // "OOM_KILLED"
 

@@ -20,6 +20,7 @@
 #include "daemon/core/job_service.h"
 #include "daemon/core/supervisor.h"
 #include "daemon/core/watch_hub.h"
+#include "daemon/server/bootstrap.h"
 #include "daemon/server/config.h"
 #include "daemon/store/pg_job_store.h"
 #include "daemon/store/pg_listener.h"
@@ -108,15 +109,6 @@ StatusOr<std::shared_ptr<const Preset>> LoadDefaults(const Config& config) {
   return std::shared_ptr<const Preset>(std::make_shared<Preset>(std::move(*preset)));
 }
 
-// Registers the configured bootstrap admin token (idempotent). Never logs the token.
-Status Bootstrap(const Config& config, TeamStore& teams) {
-  if (config.bootstrap_admin_token.empty()) return Status::Ok();
-  RETURN_IF_ERROR(teams.EnsureToken("admin", config.bootstrap_admin_token, Role::kAdmin)
-                      .WithContext("bootstrap-admin-token"));
-  spdlog::info("bootstrap admin token registered for team admin");
-  return Status::Ok();
-}
-
 }  // namespace
 
 int RunMigrate(const std::vector<std::string>& args) {
@@ -182,7 +174,9 @@ int RunServe(const std::vector<std::string>& args) {
     supervisor.Start();
   }
   store::PgTeamStore teams(pool->get());
-  if (Status s = Bootstrap(*config, teams); !s.ok()) return Fail(s);
+  if (Status s = RegisterBootstrapAdminToken(config->bootstrap_admin_token, teams); !s.ok()) {
+    return Fail(s);
+  }
   auto defaults = LoadDefaults(*config);
   if (!defaults.ok()) return Fail(defaults.status());
   store::PgPresetStore preset_store(pool->get());

@@ -55,9 +55,9 @@ TEST_F(TeamPresetStoreTest, TeamsHaveUniqueValidNamesAndKeepNamespaces) {
 }
 
 TEST_F(TeamPresetStoreTest, TokensAuthenticateUntilRevokedAndOnlyTheHashIsStored) {
-  auto member = teams_->CreateToken("blue", Role::kMember);
+  auto member = teams_->CreateToken("blue", Role::kMember, "");
   ASSERT_TRUE(member.ok()) << member.status().ToString();
-  auto admin = teams_->CreateToken("red", Role::kAdmin);
+  auto admin = teams_->CreateToken("red", Role::kAdmin, "");
   ASSERT_TRUE(admin.ok());
   EXPECT_NE(member->token, admin->token);
 
@@ -83,21 +83,116 @@ TEST_F(TeamPresetStoreTest, TokensAuthenticateUntilRevokedAndOnlyTheHashIsStored
   EXPECT_EQ(revoked.status().message().find(member->token), std::string::npos);
   EXPECT_EQ(teams_->Authenticate("sparkd_nope").status().code(), StatusCode::kUnauthenticated);
   EXPECT_EQ(teams_->Authenticate("").status().code(), StatusCode::kUnauthenticated);
-  EXPECT_EQ(teams_->CreateToken("green", Role::kMember).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(teams_->CreateToken("green", Role::kMember, "").status().code(), StatusCode::kNotFound);
 }
 
 TEST_F(TeamPresetStoreTest, EnsureTokenIsIdempotentAndRefusesAReassignedToken) {
   const std::string token = "bootstrap-admin-token-0123456789";
-  ASSERT_TRUE(teams_->EnsureToken("admin", token, Role::kAdmin).ok());
-  ASSERT_TRUE(teams_->EnsureToken("admin", token, Role::kAdmin).ok());
+  auto first = teams_->EnsureToken("admin", token, Role::kAdmin);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(*first, TokenState::kActive);
+  auto again = teams_->EnsureToken("admin", token, Role::kAdmin);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again, TokenState::kActive);
   auto caller = teams_->Authenticate(token);
   ASSERT_TRUE(caller.ok());
   EXPECT_EQ(caller->team, "admin");
   EXPECT_TRUE(caller->admin);
-  EXPECT_EQ(teams_->EnsureToken("blue", token, Role::kAdmin).code(),
+  EXPECT_EQ(teams_->EnsureToken("blue", token, Role::kAdmin).status().code(),
             StatusCode::kFailedPrecondition);
-  EXPECT_EQ(teams_->EnsureToken("admin", "short", Role::kAdmin).code(),
+  EXPECT_EQ(teams_->EnsureToken("admin", token, Role::kMember).status().code(),
+            StatusCode::kFailedPrecondition);
+  EXPECT_EQ(teams_->EnsureToken("admin", "short", Role::kAdmin).status().code(),
             StatusCode::kInvalidArgument);
+  auto tokens = teams_->ListTokens("admin");
+  ASSERT_TRUE(tokens.ok());
+  EXPECT_EQ(tokens->size(), 1u) << "a repeated EnsureToken must not add tokens";
+}
+
+TEST_F(TeamPresetStoreTest, ARevokedBootstrapTokenStaysRevokedAtTheNextStart) {
+  const std::string token = "bootstrap-admin-token-0123456789";
+  ASSERT_TRUE(teams_->EnsureToken("admin", token, Role::kAdmin).ok());
+  ASSERT_TRUE(teams_->Authenticate(token).ok());
+  auto listed = teams_->ListTokens("admin");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  ASSERT_TRUE(teams_->RevokeToken(listed->front().id).ok());
+
+  // What the next start does: the token is found revoked, and left so.
+  auto restarted = teams_->EnsureToken("admin", token, Role::kAdmin);
+  ASSERT_TRUE(restarted.ok()) << restarted.status().ToString();
+  EXPECT_EQ(*restarted, TokenState::kRevoked);
+  EXPECT_EQ(teams_->Authenticate(token).status().code(), StatusCode::kUnauthenticated);
+  // Also through a store with an empty cache, as a restarted daemon has.
+  PgTeamStore fresh(pool_.get());
+  EXPECT_EQ(fresh.Authenticate(token).status().code(), StatusCode::kUnauthenticated);
+  auto after = teams_->ListTokens("admin");
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 1u) << "the bootstrap token must not be registered anew";
+  EXPECT_TRUE(after->front().revoked_at.has_value());
+}
+
+TEST_F(TeamPresetStoreTest, ListTeamsByName) {
+  ASSERT_TRUE(teams_->CreateTeam({"amber", {"spark-amber", "spark-shared"}}).ok());
+  auto teams = teams_->ListTeams();
+  ASSERT_TRUE(teams.ok()) << teams.status().ToString();
+  ASSERT_EQ(teams->size(), 3u);
+  EXPECT_EQ((*teams)[0].name, "amber");
+  EXPECT_EQ((*teams)[0].namespaces, (std::vector<std::string>{"spark-amber", "spark-shared"}));
+  EXPECT_EQ((*teams)[1].name, "blue");
+  EXPECT_EQ((*teams)[1].namespaces, std::vector<std::string>{"spark-blue"});
+  EXPECT_EQ((*teams)[2].name, "red");
+  EXPECT_TRUE((*teams)[2].namespaces.empty());
+}
+
+TEST_F(TeamPresetStoreTest, ListTokensShowsDescriptionsAndRevocationsButNoSecret) {
+  auto airflow = teams_->CreateToken("blue", Role::kMember, "airflow prod connection");
+  ASSERT_TRUE(airflow.ok()) << airflow.status().ToString();
+  auto ops = teams_->CreateToken("blue", Role::kAdmin, "");
+  ASSERT_TRUE(ops.ok());
+  auto red = teams_->CreateToken("red", Role::kMember, "red's notebook");
+  ASSERT_TRUE(red.ok());
+
+  auto blue = teams_->ListTokens("blue");
+  ASSERT_TRUE(blue.ok()) << blue.status().ToString();
+  ASSERT_EQ(blue->size(), 2u);
+  const TokenInfo& first = (*blue)[0];
+  EXPECT_EQ(first.id, airflow->id);
+  EXPECT_EQ(first.team, "blue");
+  EXPECT_EQ(first.role, Role::kMember);
+  EXPECT_EQ(first.description, "airflow prod connection");
+  EXPECT_FALSE(first.revoked_at.has_value());
+  EXPECT_LE(std::chrono::system_clock::now() - first.created_at, std::chrono::minutes(1));
+  EXPECT_EQ((*blue)[1].id, ops->id);
+  EXPECT_EQ((*blue)[1].role, Role::kAdmin);
+  EXPECT_EQ((*blue)[1].description, "");
+  auto all = teams_->ListTokens("");
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[2].id, red->id);
+  EXPECT_EQ((*all)[2].description, "red's notebook");
+  auto none = teams_->ListTokens("green");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+
+  // Revoking is idempotent and keeps the first revocation's time.
+  ASSERT_TRUE(teams_->Authenticate(airflow->token).ok());  // now cached
+  auto revoked = teams_->RevokeToken(airflow->id);
+  ASSERT_TRUE(revoked.ok()) << revoked.status().ToString();
+  ASSERT_TRUE(revoked->revoked_at.has_value());
+  EXPECT_EQ(revoked->description, "airflow prod connection");
+  EXPECT_EQ(teams_->Authenticate(airflow->token).status().code(), StatusCode::kUnauthenticated);
+  auto again = teams_->RevokeToken(airflow->id);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->revoked_at, revoked->revoked_at);
+  EXPECT_EQ(teams_->RevokeToken("tok_unknown").status().code(), StatusCode::kNotFound);
+  EXPECT_TRUE(teams_->Authenticate(ops->token).ok()) << "only the revoked token stops working";
+
+  auto listed = teams_->ListTokens("blue");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].revoked_at, revoked->revoked_at);
+  EXPECT_FALSE((*listed)[1].revoked_at.has_value());
 }
 
 TEST_F(TeamPresetStoreTest, PutCreatesImmutableVersionsWithOptimisticConcurrency) {

@@ -60,6 +60,21 @@ std::vector<std::string> ParseTextArray(std::string_view text) {
   return items;
 }
 
+// A token's listing columns, read by TokenFromRow; never token_hash.
+constexpr const char* kTokenColumns =
+    "id, team, role::text, description, ts_to_micros(created_at), ts_to_micros(revoked_at)";
+
+TokenInfo TokenFromRow(const PgResult& rows, int row) {
+  TokenInfo token;
+  token.id = rows.Get(row, 0);
+  token.team = rows.Get(row, 1);
+  token.role = rows.Get(row, 2) == "admin" ? Role::kAdmin : Role::kMember;
+  token.description = rows.Get(row, 3);
+  token.created_at = FromMicros(rows.Get(row, 4));
+  if (!rows.IsNull(row, 5)) token.revoked_at = FromMicros(rows.Get(row, 5));
+  return token;
+}
+
 }  // namespace
 
 std::string TokenHashHex(std::string_view token) {
@@ -88,19 +103,42 @@ StatusOr<Team> PgTeamStore::GetTeam(const std::string& name) {
   return Team{std::string(rows.Get(0, 0)), ParseTextArray(rows.Get(0, 1))};
 }
 
-StatusOr<IssuedToken> PgTeamStore::CreateToken(const std::string& team, Role role) {
+StatusOr<std::vector<Team>> PgTeamStore::ListTeams() {
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto rows, conn->Exec("SELECT name, namespaces FROM teams ORDER BY name"));
+  std::vector<Team> teams;
+  for (int row = 0; row < rows.rows(); ++row) {
+    teams.push_back(Team{std::string(rows.Get(row, 0)), ParseTextArray(rows.Get(row, 1))});
+  }
+  return teams;
+}
+
+StatusOr<IssuedToken> PgTeamStore::CreateToken(const std::string& team, Role role,
+                                               const std::string& description) {
   ASSIGN_OR_RETURN(std::string secret, RandomHex(32));
   ASSIGN_OR_RETURN(std::string id, RandomHex(8));
   IssuedToken issued{"tok_" + id, "sparkd_" + secret, team, role};
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   ASSIGN_OR_RETURN(
       auto rows,
-      conn->Exec("INSERT INTO api_tokens (id, team, role, token_hash)"
-                 " SELECT $1, name, $3::token_role, decode($4, 'hex') FROM teams WHERE name = $2"
-                 " RETURNING id",
-                 {issued.id, team, std::string(RoleName(role)), TokenHashHex(issued.token)}));
+      conn->Exec("INSERT INTO api_tokens (id, team, role, token_hash, description)"
+                 " SELECT $1, name, $3::token_role, decode($4, 'hex'), $5"
+                 " FROM teams WHERE name = $2 RETURNING id",
+                 {issued.id, team, std::string(RoleName(role)), TokenHashHex(issued.token),
+                  description}));
   if (rows.rows() == 0) return NotFound("team " + team + " not found");
   return issued;
+}
+
+StatusOr<std::vector<TokenInfo>> PgTeamStore::ListTokens(const std::string& team) {
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto rows, conn->Exec(std::string("SELECT ") + kTokenColumns +
+                                             " FROM api_tokens WHERE ($1 = '' OR team = $1)"
+                                             " ORDER BY team, created_at, id",
+                                         {team}));
+  std::vector<TokenInfo> tokens;
+  for (int row = 0; row < rows.rows(); ++row) tokens.push_back(TokenFromRow(rows, row));
+  return tokens;
 }
 
 StatusOr<Caller> PgTeamStore::Authenticate(std::string_view token) {
@@ -127,18 +165,22 @@ StatusOr<Caller> PgTeamStore::Authenticate(std::string_view token) {
   return caller;
 }
 
-Status PgTeamStore::RevokeToken(const std::string& id) {
+StatusOr<TokenInfo> PgTeamStore::RevokeToken(const std::string& id) {
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(auto rows, conn->Exec("UPDATE api_tokens SET revoked_at = now()"
-                                         " WHERE id = $1 AND revoked_at IS NULL RETURNING id",
-                                         {id}));
-  if (rows.rows() == 0) return NotFound("token " + id + " not found or already revoked");
+  // coalesce: a second revoke changes nothing, so revoked_at stays the first revocation's.
+  ASSIGN_OR_RETURN(auto rows,
+                   conn->Exec(std::string("UPDATE api_tokens SET revoked_at = "
+                                          "coalesce(revoked_at, now()) WHERE id = $1 RETURNING ") +
+                                  kTokenColumns,
+                              {id}));
+  if (rows.rows() == 0) return NotFound("token " + id + " not found");
   std::lock_guard lock(cache_mu_);
   token_cache_.clear();  // the cache is keyed by hash, not id: forget every entry
-  return Status::Ok();
+  return TokenFromRow(rows, 0);
 }
 
-Status PgTeamStore::EnsureToken(const std::string& team, std::string_view token, Role role) {
+StatusOr<TokenState> PgTeamStore::EnsureToken(const std::string& team, std::string_view token,
+                                              Role role) {
   if (token.size() < 16) {
     return InvalidArgument("token: at least 16 characters, or anyone could guess it");
   }
@@ -146,7 +188,8 @@ Status PgTeamStore::EnsureToken(const std::string& team, std::string_view token,
   ASSIGN_OR_RETURN(std::string id, RandomHex(8));
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   std::string hash = TokenHashHex(token);
-  return InTransaction(*conn, [&](PgConnection& c) -> Status {
+  TokenState state = TokenState::kActive;
+  RETURN_IF_ERROR(InTransaction(*conn, [&](PgConnection& c) -> Status {
     RETURN_IF_ERROR(
         c.Exec("INSERT INTO teams (name) VALUES ($1) ON CONFLICT DO NOTHING", {team}).status());
     RETURN_IF_ERROR(c.Exec("INSERT INTO api_tokens (id, team, role, token_hash)"
@@ -154,18 +197,19 @@ Status PgTeamStore::EnsureToken(const std::string& team, std::string_view token,
                            " ON CONFLICT (token_hash) DO NOTHING",
                            {"tok_" + id, team, std::string(RoleName(role)), hash})
                         .status());
-    // A token that exists already must be the same grant: refusing otherwise keeps a revoked
-    // or re-assigned bootstrap token from silently coming back at the next start.
+    // A token that exists already must be the same grant, so a re-assigned bootstrap token
+    // never gains a role; a revoked one is left revoked (the insert above did nothing).
     ASSIGN_OR_RETURN(auto rows, c.Exec("SELECT team, role::text, revoked_at IS NOT NULL"
                                        " FROM api_tokens WHERE token_hash = decode($1, 'hex')",
                                        {hash}));
-    if (rows.rows() != 1 || rows.Get(0, 0) != team || rows.Get(0, 1) != RoleName(role) ||
-        rows.Get(0, 2) == "t") {
-      return FailedPrecondition("the configured token is registered for another team or role, "
-                                "or was revoked; remove it from the configuration");
+    if (rows.rows() != 1 || rows.Get(0, 0) != team || rows.Get(0, 1) != RoleName(role)) {
+      return FailedPrecondition("the configured token is registered for another team or role; "
+                                "remove it from the configuration");
     }
+    if (rows.Get(0, 2) == "t") state = TokenState::kRevoked;
     return Status::Ok();
-  });
+  }));
+  return state;
 }
 
 }  // namespace sparkd::store

@@ -2,14 +2,12 @@
 // (api_tokens.token_hash), so the plaintext exists once, in CreateToken's answer.
 #pragma once
 
-#include <unordered_map>
-
-#include <mutex>
-
 #include <chrono>
-
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "daemon/core/team_store.h"
 #include "daemon/store/pg.h"
@@ -26,10 +24,14 @@ class PgTeamStore : public TeamStore {
 
   Status CreateTeam(const Team& team) override;
   StatusOr<Team> GetTeam(const std::string& name) override;
-  StatusOr<IssuedToken> CreateToken(const std::string& team, Role role) override;
+  StatusOr<std::vector<Team>> ListTeams() override;
+  StatusOr<IssuedToken> CreateToken(const std::string& team, Role role,
+                                    const std::string& description) override;
+  StatusOr<std::vector<TokenInfo>> ListTokens(const std::string& team) override;
   StatusOr<Caller> Authenticate(std::string_view token) override;
-  Status RevokeToken(const std::string& id) override;
-  Status EnsureToken(const std::string& team, std::string_view token, Role role) override;
+  StatusOr<TokenInfo> RevokeToken(const std::string& id) override;
+  StatusOr<TokenState> EnsureToken(const std::string& team, std::string_view token,
+                                   Role role) override;
 
  private:
   // Authenticated tokens, by hash (never the token), for a few seconds: every RPC checks its

@@ -1,6 +1,7 @@
 // The daemon's gRPC API over a real in-process server (port 0), a real channel, the real
 // services and Postgres stores: authentication, isolation between two teams on every RPC,
-// presets in SubmitJob and ResolveJob, and tokens kept out of the log.
+// presets in SubmitJob and ResolveJob, token listing and revocation, and tokens kept out of
+// the log.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 #include <spdlog/sinks/ostream_sink.h>
@@ -111,6 +112,7 @@ class AuthGrpcTest : public ::testing::Test {
       ASSERT_TRUE(Call(&v1::AdminService::Stub::CreateToken, admin_stub_, admin_token_, token,
                        &issued).ok());
       (team == "blue" ? blue_ : red_) = issued.token();
+      (team == "blue" ? blue_id_ : red_id_) = issued.token_id();
     }
     // Base first: the others extend platform_default.
     for (const char* job_type : {"platform_default", "heavy_shuffle", "strong_compute"}) {
@@ -181,6 +183,7 @@ class AuthGrpcTest : public ::testing::Test {
 
   const std::string admin_token_ = "bootstrap-admin-token-for-tests-0001";
   std::string blue_, red_;
+  std::string blue_id_, red_id_;
   std::shared_ptr<spdlog::logger> previous_logger_;
   std::shared_ptr<std::ostringstream> log_;
   std::unique_ptr<store::TestDatabase> db_;
@@ -230,6 +233,9 @@ TEST_F(AuthGrpcTest, EveryRpcChecksTokenTeamAndRole) {
   v1::DeletePresetResponse del;
   v1::CreateTeamResponse team;
   v1::CreateTokenResponse token;
+  v1::ListTeamsResponse teams;
+  v1::ListTokensResponse tokens;
+  v1::RevokeTokenResponse revoked;
   v1::GetJobRequest get_job_req;
   get_job_req.set_job_id(id);
   v1::ListJobsRequest list_blue;
@@ -256,6 +262,10 @@ TEST_F(AuthGrpcTest, EveryRpcChecksTokenTeamAndRole) {
   v1::CreateTokenRequest token_req;
   token_req.set_team("blue");
   token_req.set_role(v1::ROLE_ADMIN);
+  v1::ListTokensRequest tokens_req;
+  tokens_req.set_team("blue");
+  v1::RevokeTokenRequest revoke_req;  // red's own token: a member may not revoke even that
+  revoke_req.set_token_id(red_id_);
 
   using J = v1::JobService::Stub;
   using P = v1::PresetService::Stub;
@@ -299,6 +309,15 @@ TEST_F(AuthGrpcTest, EveryRpcChecksTokenTeamAndRole) {
       {"CreateToken",
        [&](auto& t) { return Call(&A::CreateToken, admin_stub_, t, token_req, &token); },
        StatusCode::PERMISSION_DENIED, StatusCode::PERMISSION_DENIED},
+      {"ListTeams",
+       [&](auto& t) { return Call(&A::ListTeams, admin_stub_, t, {}, &teams); },
+       StatusCode::PERMISSION_DENIED, StatusCode::PERMISSION_DENIED},
+      {"ListTokens team=blue",
+       [&](auto& t) { return Call(&A::ListTokens, admin_stub_, t, tokens_req, &tokens); },
+       StatusCode::PERMISSION_DENIED, StatusCode::PERMISSION_DENIED},
+      {"RevokeToken (red's)",
+       [&](auto& t) { return Call(&A::RevokeToken, admin_stub_, t, revoke_req, &revoked); },
+       StatusCode::PERMISSION_DENIED, StatusCode::PERMISSION_DENIED},
       // Last: it changes the job.
       {"CancelJob",
        [&](auto& t) { return Call(&J::CancelJob, jobs_stub_, t, cancel_req, &cancel); },
@@ -318,6 +337,8 @@ TEST_F(AuthGrpcTest, EveryRpcChecksTokenTeamAndRole) {
   ASSERT_TRUE(cancelled.ok());
   EXPECT_NE(cancelled->state_message.find("cancelled by blue"), std::string::npos);
   EXPECT_EQ(list_presets.presets_size(), 3);
+  EXPECT_EQ(tokens.tokens_size(), 0) << "a member was shown tokens";
+  EXPECT_EQ(teams.teams_size(), 0) << "a member was shown teams";
   // A member listing its own jobs never sees another team's.
   v1::ListJobsResponse red_jobs;
   ASSERT_TRUE(Call(&J::ListJobs, jobs_stub_, red_, v1::ListJobsRequest(), &red_jobs).ok());
@@ -459,6 +480,91 @@ TEST_F(AuthGrpcTest, TokensNeverAppearInTheLog) {
        {admin_token_, blue_, red_, issued.token(), std::string("sparkd_wrong_token_abcdef")}) {
     EXPECT_EQ(log.find(token), std::string::npos) << "token in the log:\n" << log;
   }
+}
+
+TEST_F(AuthGrpcTest, ARevokedTokenIsRefusedAtItsNextCallThroughTheSameDaemon) {
+  v1::ListJobsResponse listed;
+  using J = v1::JobService::Stub;
+  using A = v1::AdminService::Stub;
+  // Both tokens authenticated just now, so the daemon has them cached.
+  ASSERT_TRUE(Call(&J::ListJobs, jobs_stub_, blue_, v1::ListJobsRequest(), &listed).ok());
+  ASSERT_TRUE(Call(&J::ListJobs, jobs_stub_, red_, v1::ListJobsRequest(), &listed).ok());
+
+  v1::RevokeTokenRequest revoke;
+  revoke.set_token_id(blue_id_);
+  v1::RevokeTokenResponse revoked;
+  auto status = Call(&A::RevokeToken, admin_stub_, admin_token_, revoke, &revoked);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(revoked.token().id(), blue_id_);
+  EXPECT_EQ(revoked.token().team(), "blue");
+  ASSERT_TRUE(revoked.token().has_revoked_at());
+
+  EXPECT_EQ(Call(&J::ListJobs, jobs_stub_, blue_, v1::ListJobsRequest(), &listed).error_code(),
+            StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(Call(&J::ListJobs, jobs_stub_, red_, v1::ListJobsRequest(), &listed).ok());
+
+  // Idempotent: a second revoke succeeds and keeps the first time.
+  v1::RevokeTokenResponse again;
+  ASSERT_TRUE(Call(&A::RevokeToken, admin_stub_, admin_token_, revoke, &again).ok());
+  EXPECT_EQ(again.token().revoked_at().seconds(), revoked.token().revoked_at().seconds());
+  EXPECT_EQ(again.token().revoked_at().nanos(), revoked.token().revoked_at().nanos());
+  revoke.set_token_id("tok_0000000000000000");
+  EXPECT_EQ(Call(&A::RevokeToken, admin_stub_, admin_token_, revoke, &again).error_code(),
+            StatusCode::NOT_FOUND);
+  revoke.clear_token_id();
+  auto missing = Call(&A::RevokeToken, admin_stub_, admin_token_, revoke, &again);
+  EXPECT_EQ(missing.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(missing.error_message().find("token_id"), std::string::npos);
+}
+
+TEST_F(AuthGrpcTest, ListTokensShowsDescriptionsAndRevocationsButNeverASecret) {
+  using A = v1::AdminService::Stub;
+  v1::CreateTokenRequest create;
+  create.set_team("red");
+  create.set_description("airflow prod connection");
+  v1::CreateTokenResponse airflow;
+  ASSERT_TRUE(Call(&A::CreateToken, admin_stub_, admin_token_, create, &airflow).ok());
+  create.set_description("two\nlines");
+  v1::CreateTokenResponse refused;
+  auto invalid = Call(&A::CreateToken, admin_stub_, admin_token_, create, &refused);
+  EXPECT_EQ(invalid.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_TRUE(invalid.error_message().starts_with("description: ")) << invalid.error_message();
+  v1::RevokeTokenRequest revoke;
+  revoke.set_token_id(red_id_);
+  v1::RevokeTokenResponse revoked;
+  ASSERT_TRUE(Call(&A::RevokeToken, admin_stub_, admin_token_, revoke, &revoked).ok());
+
+  v1::ListTokensResponse all;
+  ASSERT_TRUE(Call(&A::ListTokens, admin_stub_, admin_token_, v1::ListTokensRequest(), &all).ok());
+  ASSERT_EQ(all.tokens_size(), 4);  // admin's bootstrap token, blue's, red's two
+  const std::string listing = all.SerializeAsString() + all.DebugString();
+  for (const std::string& secret : {admin_token_, blue_, red_, airflow.token()}) {
+    EXPECT_EQ(listing.find(secret), std::string::npos) << "a token in ListTokens";
+    EXPECT_EQ(listing.find(store::TokenHashHex(secret)), std::string::npos) << "a token hash";
+  }
+
+  v1::ListTokensRequest red_only;
+  red_only.set_team("red");
+  v1::ListTokensResponse red;
+  ASSERT_TRUE(Call(&A::ListTokens, admin_stub_, admin_token_, red_only, &red).ok());
+  ASSERT_EQ(red.tokens_size(), 2);
+  EXPECT_EQ(red.tokens(0).id(), red_id_);
+  EXPECT_TRUE(red.tokens(0).has_revoked_at());
+  EXPECT_EQ(red.tokens(1).id(), airflow.token_id());
+  EXPECT_EQ(red.tokens(1).description(), "airflow prod connection");
+  EXPECT_EQ(red.tokens(1).role(), v1::ROLE_MEMBER);
+  EXPECT_FALSE(red.tokens(1).has_revoked_at());
+  EXPECT_TRUE(red.tokens(1).has_created_at());
+
+  red_only.set_team("green");
+  EXPECT_EQ(Call(&A::ListTokens, admin_stub_, admin_token_, red_only, &red).error_code(),
+            StatusCode::NOT_FOUND);
+  v1::ListTeamsResponse teams;
+  ASSERT_TRUE(Call(&A::ListTeams, admin_stub_, admin_token_, {}, &teams).ok());
+  ASSERT_EQ(teams.teams_size(), 3);
+  EXPECT_EQ(teams.teams(0).name(), "admin");
+  EXPECT_EQ(teams.teams(1).name(), "blue");
+  EXPECT_EQ(teams.teams(2).name(), "red");
 }
 
 TEST_F(AuthGrpcTest, WatchJobStreamsEveryStateChangeOnceAndEndsAfterTheFinalOne) {

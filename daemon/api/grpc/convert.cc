@@ -196,6 +196,24 @@ void ToProto(const Job& job, const LinkOptions& links, v1::Job* p) {
   for (const auto& ref : job.presets_used) ToProto(ref, p->add_presets_used());
 }
 
+Role FromProto(v1::Role role) { return role == v1::ROLE_ADMIN ? Role::kAdmin : Role::kMember; }
+
+v1::Role ToProto(Role role) { return role == Role::kAdmin ? v1::ROLE_ADMIN : v1::ROLE_MEMBER; }
+
+void ToProto(const Team& team, v1::Team* p) {
+  p->set_name(team.name);
+  for (const auto& ns : team.namespaces) p->add_namespaces(ns);
+}
+
+void ToProto(const TokenInfo& token, v1::TokenInfo* p) {
+  p->set_id(token.id);
+  p->set_team(token.team);
+  p->set_role(ToProto(token.role));
+  p->set_description(token.description);
+  *p->mutable_created_at() = ToTimestamp(token.created_at);
+  if (token.revoked_at) *p->mutable_revoked_at() = ToTimestamp(*token.revoked_at);
+}
+
 StatusOr<JobQuery> FromProto(const v1::ListJobsRequest& p) {
   JobQuery query;
   for (int s : p.states()) {

@@ -9,6 +9,7 @@
 #include "daemon/core/preset/resolve.h"
 #include "daemon/core/preset_store.h"
 #include "daemon/core/status.h"
+#include "daemon/core/team_store.h"
 #include "sparkd/v1/jobs.pb.h"
 #include "sparkd/v1/presets.pb.h"
 
@@ -41,5 +42,11 @@ void ToProto(const PresetRef& ref, v1::PresetRef* proto);
 void ToProto(const StoredPreset& preset, v1::Preset* proto);
 // With the Spark conf the resolved spec renders to.
 void ToProto(const ResolvedJob& resolved, v1::ResolveJobResponse* proto);
+
+// ROLE_UNSPECIFIED is a member, as the proto says.
+Role FromProto(v1::Role role);
+v1::Role ToProto(Role role);
+void ToProto(const Team& team, v1::Team* proto);
+void ToProto(const TokenInfo& token, v1::TokenInfo* proto);
 
 }  // namespace sparkd::api

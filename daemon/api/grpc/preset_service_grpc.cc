@@ -66,13 +66,46 @@ grpc::Status AdminServiceGrpc::CreateToken(grpc::ServerContext* context,
                                            v1::CreateTokenResponse* response) {
   auto caller = authenticate_(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  Role role = request->role() == v1::ROLE_ADMIN ? Role::kAdmin : Role::kMember;
-  auto issued = admin_->CreateToken(*caller, request->team(), role);
+  auto issued = admin_->CreateToken(*caller, request->team(), FromProto(request->role()),
+                                    request->description());
   if (!issued.ok()) return ToGrpcStatus(issued.status());
   response->set_token_id(issued->id);
   response->set_token(issued->token);
   response->set_team(issued->team);
-  response->set_role(issued->role == Role::kAdmin ? v1::ROLE_ADMIN : v1::ROLE_MEMBER);
+  response->set_role(ToProto(issued->role));
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceGrpc::ListTeams(grpc::ServerContext* context,
+                                         const v1::ListTeamsRequest* /*request*/,
+                                         v1::ListTeamsResponse* response) {
+  auto caller = authenticate_(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  auto teams = admin_->ListTeams(*caller);
+  if (!teams.ok()) return ToGrpcStatus(teams.status());
+  for (const auto& team : *teams) ToProto(team, response->add_teams());
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceGrpc::ListTokens(grpc::ServerContext* context,
+                                          const v1::ListTokensRequest* request,
+                                          v1::ListTokensResponse* response) {
+  auto caller = authenticate_(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  auto tokens = admin_->ListTokens(*caller, request->team());
+  if (!tokens.ok()) return ToGrpcStatus(tokens.status());
+  for (const auto& token : *tokens) ToProto(token, response->add_tokens());
+  return grpc::Status::OK;
+}
+
+grpc::Status AdminServiceGrpc::RevokeToken(grpc::ServerContext* context,
+                                           const v1::RevokeTokenRequest* request,
+                                           v1::RevokeTokenResponse* response) {
+  auto caller = authenticate_(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  auto revoked = admin_->RevokeToken(*caller, request->token_id());
+  if (!revoked.ok()) return ToGrpcStatus(revoked.status());
+  ToProto(*revoked, response->mutable_token());
   return grpc::Status::OK;
 }
 

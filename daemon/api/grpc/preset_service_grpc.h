@@ -38,8 +38,14 @@ class AdminServiceGrpc final : public v1::AdminService::Service {
 
   grpc::Status CreateTeam(grpc::ServerContext* context, const v1::CreateTeamRequest* request,
                           v1::CreateTeamResponse* response) override;
+  grpc::Status ListTeams(grpc::ServerContext* context, const v1::ListTeamsRequest* request,
+                         v1::ListTeamsResponse* response) override;
   grpc::Status CreateToken(grpc::ServerContext* context, const v1::CreateTokenRequest* request,
                            v1::CreateTokenResponse* response) override;
+  grpc::Status ListTokens(grpc::ServerContext* context, const v1::ListTokensRequest* request,
+                          v1::ListTokensResponse* response) override;
+  grpc::Status RevokeToken(grpc::ServerContext* context, const v1::RevokeTokenRequest* request,
+                           v1::RevokeTokenResponse* response) override;
 
  private:
   AdminService* admin_;
