@@ -64,7 +64,7 @@ sparkd::RenderContext Context(const py::dict& values) {
 }  // namespace
 
 PYBIND11_MODULE(_sparkd_core, m) {
-  m.doc() = "sparkd's preset core: parse, validate and resolve job options as the daemon does.";
+  m.doc() = "sparkd's preset core: parse, validate, merge and resolve job options as the daemon does.";
   RegisterCoreError(m);
   m.def(
       "parse_preset",
@@ -87,6 +87,16 @@ PYBIND11_MODULE(_sparkd_core, m) {
       py::arg("context") = py::dict(),
       "Resolves a request against defaults and presets ({job_type: yaml}): the effective spec, "
       "provenance, warnings, presetsUsed, sparkConf, podTemplates and links.");
+  m.def(
+      "merge_presets",
+      [](const std::string& defaults, const std::map<std::string, std::string>& presets,
+         const std::string& job_type) {
+        return Unwrap(sparkd::MergeDocuments(defaults, presets, job_type));
+      },
+      py::arg("defaults_yaml"), py::arg("presets"), py::arg("job_type"),
+      "Merges defaults, the preset job_type extends and that preset, without a request: the "
+      "spec every such job starts from, provenance (enforced paths marked), warnings, "
+      "presetsUsed and sparkConf.");
   m.def(
       "diff_presets",
       [](const std::string& before, const std::string& after) {

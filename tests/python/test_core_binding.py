@@ -85,6 +85,10 @@ def run(core: Any, case: dict[str, Any]) -> Any:
         return core.validate_request(case["request"])
     if kind == "diff":
         return core.diff_presets(case["before"], case["after"])
+    if kind == "merge":
+        return core.merge_presets(
+            case.get("defaults") or "", case.get("presets") or {}, case.get("job_type", "")
+        )
     return core.resolve(
         case.get("defaults") or "", case.get("presets") or {}, case["request"], case.get("context", {})
     )

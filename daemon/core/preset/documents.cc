@@ -16,6 +16,30 @@ StatusOr<Preset> ParseNamed(std::string_view yaml, std::string_view name) {
   return preset;
 }
 
+// Defaults and presets given as YAML documents (versions 0, team ""), as a resolver's lookup.
+struct PresetFiles {
+  Preset defaults;
+  std::map<std::string, PresetLayer, std::less<>> layers;
+
+  PresetLookup Lookup() const {
+    return [this](std::string_view job_type) -> const PresetLayer* {
+      auto it = layers.find(job_type);
+      return it == layers.end() ? nullptr : &it->second;
+    };
+  }
+};
+
+StatusOr<PresetFiles> ParsePresetFiles(std::string_view defaults_yaml,
+                                       const std::map<std::string, std::string>& presets_yaml) {
+  PresetFiles files;
+  ASSIGN_OR_RETURN(files.defaults, ParseNamed(defaults_yaml, "defaults"));
+  for (const auto& [job_type, yaml] : presets_yaml) {
+    ASSIGN_OR_RETURN(Preset preset, ParseNamed(yaml, job_type));
+    files.layers[job_type] = PresetLayer{PresetRef{"", job_type, 0}, std::move(preset)};
+  }
+  return files;
+}
+
 }  // namespace
 
 StatusOr<json> ParsePresetDocument(std::string_view yaml) {
@@ -32,23 +56,25 @@ StatusOr<json> ValidateRequestDocument(const json& request) {
 StatusOr<json> ResolveDocuments(std::string_view defaults_yaml,
                                 const std::map<std::string, std::string>& presets_yaml,
                                 const json& request, const RenderContext& context) {
-  ASSIGN_OR_RETURN(Preset defaults, ParseNamed(defaults_yaml, "defaults"));
-  std::map<std::string, PresetLayer, std::less<>> layers;
-  for (const auto& [job_type, yaml] : presets_yaml) {
-    ASSIGN_OR_RETURN(Preset preset, ParseNamed(yaml, job_type));
-    layers[job_type] = PresetLayer{PresetRef{"", job_type, 0}, std::move(preset)};
-  }
+  ASSIGN_OR_RETURN(PresetFiles files, ParsePresetFiles(defaults_yaml, presets_yaml));
   ASSIGN_OR_RETURN(JobRequest parsed, ParseRequestJson(request));
-  PresetLookup lookup = [&](std::string_view job_type) -> const PresetLayer* {
-    auto it = layers.find(job_type);
-    return it == layers.end() ? nullptr : &it->second;
-  };
-  ASSIGN_OR_RETURN(ResolvedJob resolved, ResolveJob(&defaults, lookup, parsed));
+  ASSIGN_OR_RETURN(ResolvedJob resolved, ResolveJob(&files.defaults, files.Lookup(), parsed));
   json out = ResolvedJobToJson(resolved);
   out["sparkConf"] = RenderSparkConf(resolved.spec);
   out["podTemplates"] = {{"driver", RenderPodTemplate(resolved.spec, "driver", context)},
                          {"executor", RenderPodTemplate(resolved.spec, "executor", context)}};
   out["links"] = RenderLinks(resolved.spec, context);
+  return out;
+}
+
+StatusOr<json> MergeDocuments(std::string_view defaults_yaml,
+                              const std::map<std::string, std::string>& presets_yaml,
+                              std::string_view job_type) {
+  ASSIGN_OR_RETURN(PresetFiles files, ParsePresetFiles(defaults_yaml, presets_yaml));
+  ASSIGN_OR_RETURN(ResolveLayers layers, FindLayers(&files.defaults, files.Lookup(), job_type));
+  ASSIGN_OR_RETURN(ResolvedJob merged, MergeLayers(layers));
+  json out = ResolvedJobToJson(merged);
+  out["sparkConf"] = RenderSparkConf(merged.spec);
   return out;
 }
 

@@ -28,6 +28,12 @@ StatusOr<nlohmann::json> ResolveDocuments(std::string_view defaults_yaml,
                                           const nlohmann::json& request,
                                           const RenderContext& context = {});
 
+// Merges the layers a job of `job_type` starts from (defaults, the preset it extends, the
+// preset) without a request: ResolvedJobToJson of MergeLayers plus "sparkConf".
+StatusOr<nlohmann::json> MergeDocuments(std::string_view defaults_yaml,
+                                        const std::map<std::string, std::string>& presets_yaml,
+                                        std::string_view job_type);
+
 // [{"path", "before", "after"}] with absent sides omitted.
 StatusOr<nlohmann::json> DiffDocuments(std::string_view before_yaml, std::string_view after_yaml);
 

@@ -66,13 +66,14 @@ StatusOr<json> RunCase(const json& c) {
   if (c.contains("presets") && c["presets"].is_object()) {
     presets = c["presets"].get<std::map<std::string, std::string>>();
   }
+  std::string defaults = c.value("defaults", "");
+  if (kind == "merge") return MergeDocuments(defaults, presets, c.value("job_type", ""));
   RenderContext context;
   if (c.contains("context")) {
     const json& x = c["context"];
     context = {x.value("job_id", ""), x.value("app_id", ""), x.value("namespace", ""),
                x.value("driver_pod", ""), x.value("team", "")};
   }
-  std::string defaults = c.value("defaults", "");
   return ResolveDocuments(defaults, presets, c.at("request"), context);
 }
 

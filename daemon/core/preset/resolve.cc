@@ -79,6 +79,23 @@ Status ApplyEnforced(const std::vector<Enforced>& enforced, const JobSpec& prese
   return Status::Ok();
 }
 
+// Layers 1-3 (defaults, base, preset) merged, and the keys they enforce.
+ResolvedJob MergePresetLayers(const ResolveLayers& layers, std::vector<Enforced>& enforced) {
+  ResolvedJob merged;
+  if (layers.defaults) {
+    MergeSpec(layers.defaults->spec, kDefaultsLayer, merged.spec, &merged.provenance);
+    CollectEnforced(*layers.defaults, std::string(kDefaultsLayer), enforced);
+  }
+  for (const PresetLayer* layer : {layers.base, layers.preset}) {
+    if (!layer) continue;
+    std::string name = LayerName(layer->ref);
+    MergeSpec(layer->preset.spec, name, merged.spec, &merged.provenance);
+    CollectEnforced(layer->preset, name, enforced);
+    merged.presets_used.push_back(layer->ref);
+  }
+  return merged;
+}
+
 }  // namespace
 
 StatusOr<JobSpec> SpecFromRequest(const JobRequest& r) {
@@ -123,19 +140,8 @@ StatusOr<ResolvedJob> ResolveJob(const ResolveLayers& layers, const JobRequest& 
   RETURN_IF_ERROR(ValidateJobRequest(request));
   ASSIGN_OR_RETURN(JobSpec request_layer, SpecFromRequest(request));
 
-  ResolvedJob resolved;
   std::vector<Enforced> enforced;
-  if (layers.defaults) {
-    MergeSpec(layers.defaults->spec, kDefaultsLayer, resolved.spec, &resolved.provenance);
-    CollectEnforced(*layers.defaults, std::string(kDefaultsLayer), enforced);
-  }
-  for (const PresetLayer* layer : {layers.base, layers.preset}) {
-    if (!layer) continue;
-    std::string name = LayerName(layer->ref);
-    MergeSpec(layer->preset.spec, name, resolved.spec, &resolved.provenance);
-    CollectEnforced(layer->preset, name, enforced);
-    resolved.presets_used.push_back(layer->ref);
-  }
+  ResolvedJob resolved = MergePresetLayers(layers, enforced);
   JobSpec presets_only;
   if (!enforced.empty()) presets_only = resolved.spec;
   MergeSpec(request_layer, kRequestLayer, resolved.spec, &resolved.provenance);
@@ -144,23 +150,37 @@ StatusOr<ResolvedJob> ResolveJob(const ResolveLayers& layers, const JobRequest& 
   return resolved;
 }
 
-StatusOr<ResolvedJob> ResolveJob(const Preset* defaults, const PresetLookup& lookup,
-                                 const JobRequest& request) {
+StatusOr<ResolvedJob> MergeLayers(const ResolveLayers& layers) {
+  RETURN_IF_ERROR(CheckLayersFit(layers));
+  std::vector<Enforced> enforced;
+  ResolvedJob merged = MergePresetLayers(layers, enforced);
+  RETURN_IF_ERROR(ApplyEnforced(enforced, merged.spec, merged));  // marks them "(enforced)"
+  RETURN_IF_ERROR(ValidateSpec(merged.spec, SpecScope::kResolved, merged.warnings));
+  return merged;
+}
+
+StatusOr<ResolveLayers> FindLayers(const Preset* defaults, const PresetLookup& lookup,
+                                   std::string_view job_type) {
   ResolveLayers layers{defaults, nullptr, nullptr};
-  if (!request.job_type.empty()) {
-    layers.preset = lookup(request.job_type);
-    if (!layers.preset) {
-      return NotFound("job_type: no preset \"" + request.job_type + "\" for this team");
-    }
-    const std::string& extends = layers.preset->preset.extends;
-    if (!extends.empty()) {
-      layers.base = lookup(extends);
-      if (!layers.base) {
-        return FailedPrecondition(LayerName(layers.preset->ref) + " extends \"" + extends +
-                                  "\", which does not exist");
-      }
+  if (job_type.empty()) return layers;
+  layers.preset = lookup(job_type);
+  if (!layers.preset) {
+    return NotFound("job_type: no preset \"" + std::string(job_type) + "\" for this team");
+  }
+  const std::string& extends = layers.preset->preset.extends;
+  if (!extends.empty()) {
+    layers.base = lookup(extends);
+    if (!layers.base) {
+      return FailedPrecondition(LayerName(layers.preset->ref) + " extends \"" + extends +
+                                "\", which does not exist");
     }
   }
+  return layers;
+}
+
+StatusOr<ResolvedJob> ResolveJob(const Preset* defaults, const PresetLookup& lookup,
+                                 const JobRequest& request) {
+  ASSIGN_OR_RETURN(ResolveLayers layers, FindLayers(defaults, lookup, request.job_type));
   return ResolveJob(layers, request);
 }
 

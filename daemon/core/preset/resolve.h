@@ -51,10 +51,18 @@ StatusOr<ResolvedJob> ResolveJob(const ResolveLayers& layers, const JobRequest& 
 // Returns the stored preset for a job_type of the caller's team, or null when there is none.
 using PresetLookup = std::function<const PresetLayer*(std::string_view job_type)>;
 
-// Finds the preset for request.job_type and the one it extends through `lookup`, then resolves.
-// A job_type with no preset is NOT_FOUND; an empty job_type resolves against the defaults only.
+// The preset for `job_type` and the one it extends, found through `lookup`. A job_type with no
+// preset is NOT_FOUND; an empty job_type means the defaults only.
+StatusOr<ResolveLayers> FindLayers(const Preset* defaults, const PresetLookup& lookup,
+                                   std::string_view job_type);
+
+// FindLayers for request.job_type, then ResolveJob.
 StatusOr<ResolvedJob> ResolveJob(const Preset* defaults, const PresetLookup& lookup,
                                  const JobRequest& request);
+
+// Layers 1-3 merged without a request: what every job of the job type starts from, enforced
+// paths marked "(enforced)" in the provenance, validated as a resolved spec.
+StatusOr<ResolvedJob> MergeLayers(const ResolveLayers& layers);
 
 // The request as a spec layer: sandbox keys refused, typed conf keys folded into their fields.
 // Values are checked later, on the resolved spec (or by ValidateRequest).
