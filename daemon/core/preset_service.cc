@@ -1,5 +1,6 @@
 #include "daemon/core/preset_service.h"
 
+#include <algorithm>
 #include <deque>
 
 namespace sparkd {
@@ -31,6 +32,20 @@ StatusOr<std::string> PresetService::WriteScope(const Caller& caller,
   return team.empty() ? caller.team : team;
 }
 
+Status PresetService::CheckTeamNamespace(const std::string& team, const JobSpec& spec) const {
+  if (!spec.namespace_name) return Status::Ok();
+  ASSIGN_OR_RETURN(Team found, teams_->GetTeam(team));
+  const auto& allowed = found.namespaces;
+  if (allowed.empty() ||
+      std::find(allowed.begin(), allowed.end(), *spec.namespace_name) != allowed.end()) {
+    return Status::Ok();
+  }
+  std::string list;
+  for (const auto& name : allowed) list += (list.empty() ? "" : ", ") + name;
+  return InvalidArgument("namespace: \"" + *spec.namespace_name + "\" is not a namespace of team " +
+                         team + " (it may use: " + list + ")");
+}
+
 StatusOr<StoredPresetPtr> PresetService::Put(const Caller& caller, const std::string& team,
                                              const std::string& job_type,
                                              const std::string& yaml, int64_t expected_version) {
@@ -51,6 +66,7 @@ StatusOr<StoredPresetPtr> PresetService::Put(const Caller& caller, const std::st
                              (*base)->layer.preset.extends + "; one level of extends only");
     }
   }
+  RETURN_IF_ERROR(CheckTeamNamespace(scope, preset.spec));
   PresetWrite write{scope, job_type, expected_version, caller.principal, clock_->Now(),
                     std::move(preset), yaml};
   return store_->Put(write);

@@ -16,6 +16,7 @@
 #include "daemon/core/preset/resolve.h"
 #include "daemon/core/preset_store.h"
 #include "daemon/core/status.h"
+#include "daemon/core/team_store.h"
 
 namespace sparkd {
 
@@ -27,13 +28,15 @@ Status ValidateJobType(std::string_view job_type);
 
 class PresetService {
  public:
-  // `store` and `clock` must outlive the service. `defaults` (may be null) is the daemon's
-  // defaults layer, applied under every preset.
-  PresetService(PresetStore* store, Clock* clock, std::shared_ptr<const Preset> defaults)
-      : store_(store), clock_(clock), defaults_(std::move(defaults)) {}
+  // `store`, `teams` and `clock` must outlive the service. `defaults` (may be null) is the
+  // daemon's defaults layer, applied under every preset.
+  PresetService(PresetStore* store, TeamStore* teams, Clock* clock,
+                std::shared_ptr<const Preset> defaults)
+      : store_(store), teams_(teams), clock_(clock), defaults_(std::move(defaults)) {}
 
   // team "" = the caller's team. authorize → parse and validate the YAML → check `extends`
-  // names a preset of the same team that extends nothing → store a new version.
+  // names a preset of the same team that extends nothing, and that a `namespace` is one of the
+  // team's (a team created without namespaces may use any) → store a new version.
   StatusOr<StoredPresetPtr> Put(const Caller& caller, const std::string& team,
                                 const std::string& job_type, const std::string& yaml,
                                 int64_t expected_version);
@@ -51,8 +54,10 @@ class PresetService {
   // The team a call acts on; NOT_FOUND for a member naming another team.
   StatusOr<std::string> ReadScope(const Caller& caller, const std::string& team) const;
   StatusOr<std::string> WriteScope(const Caller& caller, const std::string& team) const;
+  Status CheckTeamNamespace(const std::string& team, const JobSpec& spec) const;
 
   PresetStore* store_;
+  TeamStore* teams_;
   Clock* clock_;
   std::shared_ptr<const Preset> defaults_;
 };

@@ -180,7 +180,7 @@ int RunServe(const std::vector<std::string>& args) {
   auto defaults = LoadDefaults(*config);
   if (!defaults.ok()) return Fail(defaults.status());
   store::PgPresetStore preset_store(pool->get());
-  PresetService presets(&preset_store, clock.get(), *defaults);
+  PresetService presets(&preset_store, &teams, clock.get(), *defaults);
   AdminService admin(&teams);
   JobService jobs(&store, &presets, &supervisor, clock.get(), ids.get(), (*backend)->name());
 

@@ -58,7 +58,8 @@ class AuthGrpcTest : public ::testing::Test {
     // The supervisor's loop is never started: nothing launches, Cancel only stops (nothing).
     supervisor_ = std::make_unique<Supervisor>(job_store_.get(), backend_.get(),
                                                SupervisorOptions{"test-node"});
-    presets_ = std::make_unique<PresetService>(preset_store_.get(), clock_.get(), nullptr);
+    presets_ = std::make_unique<PresetService>(preset_store_.get(), teams_.get(), clock_.get(),
+                                               nullptr);
     admin_ = std::make_unique<AdminService>(teams_.get());
     jobs_ = std::make_unique<JobService>(job_store_.get(), presets_.get(), supervisor_.get(),
                                          clock_.get(), ids_.get(), "local");
@@ -459,6 +460,37 @@ TEST_F(AuthGrpcTest, PresetVersionsOverGrpcWithOptimisticConcurrency) {
                       &response);
   EXPECT_EQ(invalid.error_code(), StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(invalid.error_message().find("executor.memory"), std::string::npos);
+}
+
+TEST_F(AuthGrpcTest, APresetNamespaceMustBeOneOfTheTeams) {
+  v1::CreateTeamRequest create;
+  create.set_name("green");
+  create.add_namespaces("spark-green");
+  create.add_namespaces("spark-green-batch");
+  v1::CreateTeamResponse created;
+  ASSERT_TRUE(
+      Call(&v1::AdminService::Stub::CreateTeam, admin_stub_, admin_token_, create, &created).ok());
+
+  v1::PutPresetRequest put;
+  put.set_team("green");
+  put.set_job_type("etl");
+  put.set_yaml("namespace: spark-blue\n");
+  v1::PutPresetResponse response;
+  auto foreign = Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put,
+                      &response);
+  EXPECT_EQ(foreign.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(foreign.error_message(),
+            "namespace: \"spark-blue\" is not a namespace of team green (it may use: "
+            "spark-green, spark-green-batch)");
+
+  put.set_yaml("namespace: spark-green-batch\n");
+  EXPECT_TRUE(
+      Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put, &response).ok());
+  // blue was created without namespaces: nothing to hold its presets to.
+  put.set_team("blue");
+  put.set_yaml("namespace: anywhere\n");
+  EXPECT_TRUE(
+      Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put, &response).ok());
 }
 
 TEST_F(AuthGrpcTest, TokensNeverAppearInTheLog) {
