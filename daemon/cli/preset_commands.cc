@@ -13,8 +13,10 @@ namespace {
 
 const char* kPresetsUsage =
     "usage: sparkd presets COMMAND  (token in SPARKD_TOKEN)\n\n"
-    "  apply DIR [--team T] [--dry-run]   sync DIR/JOB_TYPE.yaml files to the daemon: prints\n"
-    "                                     the plan, then writes changed presets (admin)\n"
+    "  apply DIR [--team T] [--dry-run] [--prune]\n"
+    "                                     sync DIR/JOB_TYPE.yaml files to the daemon: prints\n"
+    "                                     the plan, then writes changed presets (admin);\n"
+    "                                     --prune also deletes presets that have no file\n"
     "  list [TEAM]                        latest version of each preset\n"
     "  get TEAM JOB_TYPE [--version N]    a preset's YAML (default: the latest version)\n"
     "  diff TEAM JOB_TYPE V1 V2           what changed between two versions\n"

@@ -40,6 +40,7 @@ const char* ActionName(PlanStep::Action action) {
     case PlanStep::Action::kCreate: return "create";
     case PlanStep::Action::kUpdate: return "update";
     case PlanStep::Action::kUnchanged: return "unchanged";
+    case PlanStep::Action::kDelete: return "delete";
     case PlanStep::Action::kDeleteNotDone: return "delete-not-done";
   }
   return "?";
@@ -54,11 +55,11 @@ StatusOr<Preset> PresetFromStored(const v1::Preset& stored) {
 }
 
 StatusOr<std::vector<PlanStep>> MakePlan(const std::string& dir,
-                                         const std::vector<v1::Preset>& remote) {
+                                         const std::vector<v1::Preset>& remote, bool prune) {
   ASSIGN_OR_RETURN(auto files, ReadPresetFiles(dir));
   std::map<std::string, const v1::Preset*> by_type;
   for (const auto& p : remote) by_type[p.ref().job_type()] = &p;
-  std::vector<PlanStep> plan;
+  std::vector<PlanStep> writes;
   for (const auto& [job_type, yaml] : files) {
     PlanStep step;
     step.job_type = job_type;
@@ -73,21 +74,31 @@ StatusOr<std::vector<PlanStep>> MakePlan(const std::string& dir,
       step.action = step.changes.empty() && current == step.preset ? PlanStep::Action::kUnchanged
                                                                    : PlanStep::Action::kUpdate;
     }
-    plan.push_back(std::move(step));
+    if (prune && !step.preset.extends.empty() && !files.contains(step.preset.extends) &&
+        by_type.contains(step.preset.extends)) {
+      return InvalidArgument(job_type + ".yaml: extends " + step.preset.extends +
+                             ", which has no file, so --prune would delete it");
+    }
+    writes.push_back(std::move(step));
   }
+  std::vector<PlanStep> deletes;
   for (const auto& p : remote) {
     if (files.contains(p.ref().job_type())) continue;
     PlanStep step;
-    step.action = PlanStep::Action::kDeleteNotDone;
+    step.action = prune ? PlanStep::Action::kDelete : PlanStep::Action::kDeleteNotDone;
     step.job_type = p.ref().job_type();
     step.current_version = p.ref().version();
-    plan.push_back(std::move(step));
+    ASSIGN_OR_RETURN(step.preset, PresetFromStored(p));
+    deletes.push_back(std::move(step));
   }
-  // Presets that extend nothing first: a write checks that its base exists.
-  std::stable_sort(plan.begin(), plan.end(), [](const PlanStep& a, const PlanStep& b) {
-    return a.preset.extends.empty() && !b.preset.extends.empty();
-  });
-  return plan;
+  // The daemon checks that a written preset's base exists and refuses to delete a base that
+  // another preset extends.
+  auto extends_nothing = [](const PlanStep& step) { return step.preset.extends.empty(); };
+  std::stable_partition(writes.begin(), writes.end(), extends_nothing);
+  std::stable_partition(deletes.begin(), deletes.end(), std::not_fn(extends_nothing));
+  writes.insert(writes.end(), std::make_move_iterator(deletes.begin()),
+                std::make_move_iterator(deletes.end()));
+  return writes;
 }
 
 std::string FormatPlan(const std::vector<PlanStep>& plan) {
@@ -97,7 +108,7 @@ std::string FormatPlan(const std::vector<PlanStep>& plan) {
     if (step.current_version > 0) out << "\tv" << step.current_version;
     if (step.action == PlanStep::Action::kUpdate) out << " -> v" << step.current_version + 1;
     if (step.action == PlanStep::Action::kDeleteNotDone) {
-      out << "\t(no file; `sparkd presets delete` removes it)";
+      out << "\t(no file; --prune or `sparkd presets delete` removes it)";
     }
     out << "\n";
     if (step.action == PlanStep::Action::kUpdate) {
@@ -109,16 +120,18 @@ std::string FormatPlan(const std::vector<PlanStep>& plan) {
 }
 
 int RunPresetsApply(const std::vector<std::string>& args, const char* usage) {
-  auto flags = ParseCommandFlags(args, FlagSpec{{"team"}, {"dry-run"}, {}}, usage);
+  auto flags = ParseCommandFlags(args, FlagSpec{{"team"}, {"dry-run", "prune"}, {}}, usage);
   if (!flags.ok()) return UsageExit(flags.status(), usage);
   if (flags->positional.size() != 1) return UsageExit(InvalidArgument("DIR: required"), usage);
   auto stub = v1::PresetService::NewStub(DaemonChannel(*flags));
+  const std::string team = flags->Get("team").value_or("");
   v1::ListPresetsRequest list;
-  list.set_team(flags->Get("team").value_or(""));
+  list.set_team(team);
   v1::ListPresetsResponse listed;
   auto status = stub->ListPresets(AuthorizedContext().get(), list, &listed);
   if (!status.ok()) return ReportError(status, *flags);
-  auto plan = MakePlan(flags->positional[0], {listed.presets().begin(), listed.presets().end()});
+  auto plan = MakePlan(flags->positional[0], {listed.presets().begin(), listed.presets().end()},
+                       flags->Has("prune"));
   if (!plan.ok()) {
     std::cerr << "sparkd: " << plan.status().message() << "\n";
     return kExitUsage;
@@ -126,21 +139,32 @@ int RunPresetsApply(const std::vector<std::string>& args, const char* usage) {
   std::cout << FormatPlan(*plan);
   if (flags->Has("dry-run")) return 0;
   for (const auto& step : *plan) {
-    if (step.action != PlanStep::Action::kCreate && step.action != PlanStep::Action::kUpdate) {
+    std::string version;
+    if (step.action == PlanStep::Action::kCreate || step.action == PlanStep::Action::kUpdate) {
+      v1::PutPresetRequest put;
+      put.set_team(team);
+      put.set_job_type(step.job_type);
+      put.set_yaml(step.yaml);
+      put.set_expected_version(step.current_version);
+      v1::PutPresetResponse written;
+      status = stub->PutPreset(AuthorizedContext().get(), put, &written);
+      version = std::to_string(written.preset().ref().version());
+    } else if (step.action == PlanStep::Action::kDelete) {
+      v1::DeletePresetRequest del;
+      del.set_team(team);
+      del.set_job_type(step.job_type);
+      del.set_expected_version(step.current_version);
+      v1::DeletePresetResponse deleted;
+      status = stub->DeletePreset(AuthorizedContext().get(), del, &deleted);
+      version = std::to_string(deleted.preset().ref().version()) + " (deleted)";
+    } else {
       continue;
     }
-    v1::PutPresetRequest put;
-    put.set_team(list.team());
-    put.set_job_type(step.job_type);
-    put.set_yaml(step.yaml);
-    put.set_expected_version(step.current_version);
-    v1::PutPresetResponse written;
-    status = stub->PutPreset(AuthorizedContext().get(), put, &written);
     if (!status.ok()) {
       std::cerr << "sparkd: " << step.job_type << ": not applied\n";
       return ReportError(status, *flags);
     }
-    std::cout << "applied\t" << step.job_type << "\tv" << written.preset().ref().version() << "\n";
+    std::cout << "applied\t" << step.job_type << "\tv" << version << "\n";
   }
   return 0;
 }

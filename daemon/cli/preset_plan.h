@@ -14,11 +14,12 @@
 namespace sparkd::cli {
 
 struct PlanStep {
-  enum class Action { kCreate, kUpdate, kUnchanged, kDeleteNotDone };
+  // kDeleteNotDone: on the daemon, no file, and no --prune.
+  enum class Action { kCreate, kUpdate, kUnchanged, kDelete, kDeleteNotDone };
   Action action = Action::kCreate;
   std::string job_type;
   std::string yaml;                  // the file's text (create, update)
-  Preset preset;                     // parsed from the file
+  Preset preset;                     // parsed from the file (delete: the daemon's)
   int64_t current_version = 0;       // on the daemon; 0 = none
   std::vector<FieldChange> changes;  // update
 };
@@ -28,10 +29,12 @@ StatusOr<Preset> PresetFromStored(const v1::Preset& stored);
 
 // Reads DIR/*.yaml (and *.yml), one preset per file named JOB_TYPE.yaml, and compares them
 // with `remote` (the team's latest presets). A file that does not parse is INVALID_ARGUMENT
-// naming the file, before anything is written. Steps are ordered so a preset comes after the
-// one it extends; presets only on the daemon are kDeleteNotDone (apply never deletes).
+// naming the file, before anything is written. Presets only on the daemon are deleted with
+// `prune` (kDelete; INVALID_ARGUMENT when a file extends one of them), else kDeleteNotDone.
+// Writes come first, a preset after the one it extends; then deletes, a preset before the one
+// it extends.
 StatusOr<std::vector<PlanStep>> MakePlan(const std::string& dir,
-                                         const std::vector<v1::Preset>& remote);
+                                         const std::vector<v1::Preset>& remote, bool prune);
 
 std::string FormatPlan(const std::vector<PlanStep>& plan);
 

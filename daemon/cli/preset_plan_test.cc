@@ -45,7 +45,7 @@ TEST_F(PresetPlanTest, PlansCreateUpdateUnchangedAndNeverDeletes) {
   std::vector<v1::Preset> remote = {Remote("base", 3, "executor: {memory: 2g}\n"),
                                     Remote("same", 1, "driver: {memory: 1g}\n"),
                                     Remote("gone", 2, "driver: {cores: 1}\n")};
-  auto plan = MakePlan(dir_.string(), remote);
+  auto plan = MakePlan(dir_.string(), remote, /*prune=*/false);
   ASSERT_TRUE(plan.ok()) << plan.status().ToString();
   std::map<std::string, const PlanStep*> by_type;
   for (const auto& step : *plan) by_type[step.job_type] = &step;
@@ -57,17 +57,48 @@ TEST_F(PresetPlanTest, PlansCreateUpdateUnchangedAndNeverDeletes) {
   EXPECT_EQ(by_type["heavy"]->action, PlanStep::Action::kCreate);
   EXPECT_EQ(by_type["same"]->action, PlanStep::Action::kUnchanged);
   EXPECT_EQ(by_type["gone"]->action, PlanStep::Action::kDeleteNotDone);
-  // The preset that extends another is written after it.
-  EXPECT_EQ(plan->back().job_type, "heavy");
+  // The preset that extends another is written after it; presets without a file come last.
+  EXPECT_EQ((*plan)[2].job_type, "heavy");
+  EXPECT_EQ(plan->back().job_type, "gone");
   std::string text = FormatPlan(*plan);
   EXPECT_NE(text.find("update\tbase\tv3 -> v4"), std::string::npos) << text;
   EXPECT_NE(text.find("delete-not-done\tgone"), std::string::npos) << text;
 }
 
+TEST_F(PresetPlanTest, PruneDeletesPresetsWithoutAFileDependentsBeforeTheirBase) {
+  WriteFile("kept.yaml", "driver: {memory: 1g}\n");
+  std::vector<v1::Preset> remote = {Remote("base", 2, "executor: {memory: 2g}\n"),
+                                    Remote("heavy", 5, "extends: base\nexecutor: {cores: 4}\n"),
+                                    Remote("kept", 1, "driver: {memory: 1g}\n")};
+  auto plan = MakePlan(dir_.string(), remote, /*prune=*/true);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->size(), 3u);
+  EXPECT_EQ((*plan)[0].job_type, "kept");
+  EXPECT_EQ((*plan)[0].action, PlanStep::Action::kUnchanged);
+  EXPECT_EQ((*plan)[1].job_type, "heavy");
+  EXPECT_EQ((*plan)[1].action, PlanStep::Action::kDelete);
+  EXPECT_EQ((*plan)[1].current_version, 5);
+  EXPECT_EQ((*plan)[2].job_type, "base");
+  EXPECT_EQ((*plan)[2].action, PlanStep::Action::kDelete);
+  EXPECT_NE(FormatPlan(*plan).find("delete\theavy\tv5"), std::string::npos) << FormatPlan(*plan);
+}
+
+TEST_F(PresetPlanTest, PruneRefusesToDeleteABaseThatAFileExtends) {
+  WriteFile("heavy.yaml", "extends: base\nexecutor: {cores: 4}\n");
+  auto plan = MakePlan(dir_.string(), {Remote("base", 2, "executor: {memory: 2g}\n")},
+                       /*prune=*/true);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_EQ(plan.status().message(),
+            "heavy.yaml: extends base, which has no file, so --prune would delete it");
+  EXPECT_TRUE(MakePlan(dir_.string(), {Remote("base", 2, "executor: {memory: 2g}\n")},
+                       /*prune=*/false)
+                  .ok());
+}
+
 TEST_F(PresetPlanTest, AFileThatDoesNotParseStopsThePlanNamingTheFile) {
   WriteFile("good.yaml", "executor: {memory: 4g}\n");
   WriteFile("bad.yaml", "executor: {memory: 4gb}\n");
-  auto plan = MakePlan(dir_.string(), {});
+  auto plan = MakePlan(dir_.string(), {}, /*prune=*/false);
   ASSERT_FALSE(plan.ok());
   EXPECT_EQ(plan.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(plan.status().message().find("bad.yaml"), std::string::npos);

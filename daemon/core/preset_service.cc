@@ -46,6 +46,17 @@ Status PresetService::CheckTeamNamespace(const std::string& team, const JobSpec&
                          team + " (it may use: " + list + ")");
 }
 
+StatusOr<std::string> PresetService::ExtendedBy(const std::string& team,
+                                               const std::string& job_type) const {
+  ASSIGN_OR_RETURN(auto presets, store_->List(team));
+  std::string names;
+  for (const auto& stored : presets) {
+    if (stored->layer.preset.extends != job_type) continue;
+    names += (names.empty() ? "" : ", ") + stored->layer.ref.job_type;
+  }
+  return names;
+}
+
 StatusOr<StoredPresetPtr> PresetService::Put(const Caller& caller, const std::string& team,
                                              const std::string& job_type,
                                              const std::string& yaml, int64_t expected_version) {
@@ -67,6 +78,13 @@ StatusOr<StoredPresetPtr> PresetService::Put(const Caller& caller, const std::st
     }
   }
   RETURN_IF_ERROR(CheckTeamNamespace(scope, preset.spec));
+  if (!preset.extends.empty()) {
+    ASSIGN_OR_RETURN(std::string dependents, ExtendedBy(scope, job_type));
+    if (!dependents.empty()) {
+      return InvalidArgument("extends: " + job_type + " is extended by " + dependents +
+                             "; one level of extends only");
+    }
+  }
   PresetWrite write{scope, job_type, expected_version, caller.principal, clock_->Now(),
                     std::move(preset), yaml};
   return store_->Put(write);
@@ -92,6 +110,11 @@ StatusOr<StoredPresetPtr> PresetService::Delete(const Caller& caller, const std:
   ASSIGN_OR_RETURN(std::string scope, WriteScope(caller, team));
   RETURN_IF_ERROR(ValidateJobType(job_type));
   if (expected_version <= 0) return InvalidArgument("expected_version: the version to delete");
+  ASSIGN_OR_RETURN(std::string dependents, ExtendedBy(scope, job_type));
+  if (!dependents.empty()) {
+    return FailedPrecondition("preset " + job_type + " is extended by " + dependents +
+                              "; delete or change those first");
+  }
   PresetWrite write{scope, job_type, expected_version, caller.principal, clock_->Now(), {}, ""};
   return store_->Delete(write);
 }

@@ -493,6 +493,41 @@ TEST_F(AuthGrpcTest, APresetNamespaceMustBeOneOfTheTeams) {
       Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put, &response).ok());
 }
 
+TEST_F(AuthGrpcTest, ABaseThatOthersExtendCanNeitherBeDeletedNorExtendAnother) {
+  v1::DeletePresetRequest del;
+  del.set_team("blue");
+  del.set_job_type("platform_default");
+  del.set_expected_version(1);
+  v1::DeletePresetResponse deleted;
+  auto refused = Call(&v1::PresetService::Stub::DeletePreset, presets_stub_, admin_token_, del,
+                      &deleted);
+  EXPECT_EQ(refused.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(refused.error_message(),
+            "preset platform_default is extended by heavy_shuffle, strong_compute; delete or "
+            "change those first");
+
+  v1::PutPresetRequest put;
+  put.set_team("blue");
+  put.set_job_type("solo");
+  put.set_yaml("executor: {memory: 2g}\n");
+  v1::PutPresetResponse response;
+  ASSERT_TRUE(
+      Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put, &response).ok());
+  put.set_job_type("platform_default");
+  put.set_yaml("extends: solo\n");
+  put.set_expected_version(1);
+  auto chain = Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put,
+                    &response);
+  EXPECT_EQ(chain.error_code(), StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(chain.error_message(),
+            "extends: platform_default is extended by heavy_shuffle, strong_compute; one level "
+            "of extends only");
+
+  del.set_job_type("solo");  // nothing extends it
+  EXPECT_TRUE(Call(&v1::PresetService::Stub::DeletePreset, presets_stub_, admin_token_, del,
+                   &deleted).ok());
+}
+
 TEST_F(AuthGrpcTest, TokensNeverAppearInTheLog) {
   // Successful and refused calls of every kind, then the captured log at trace level.
   ASSERT_TRUE(SubmitAsBlue("", "dag/task/run/6").ok());
