@@ -3,6 +3,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "daemon/core/preset/request_json.h"
+
 namespace sparkd {
 namespace {
 
@@ -14,14 +16,6 @@ json ResourcesToJson(const Resources& r) {
   if (r.cores) j["cores"] = *r.cores;
   if (!r.memory_overhead.empty()) j["memory_overhead"] = r.memory_overhead;
   return j;
-}
-
-Resources ResourcesFromJson(const json& j) {
-  Resources r;
-  r.memory = j.value("memory", "");
-  if (j.contains("cores")) r.cores = j.at("cores").get<int>();
-  r.memory_overhead = j.value("memory_overhead", "");
-  return r;
 }
 
 std::string_view LocalModeName(LocalMode mode) {
@@ -36,12 +30,6 @@ std::string_view LocalModeName(LocalMode mode) {
 template <typename T>
 void SetIf(json& j, const char* key, const std::optional<T>& value) {
   if (value) j[key] = *value;
-}
-
-template <typename T>
-std::optional<T> GetOptional(const json& j, const char* key) {
-  if (!j.contains(key) || j.at(key).is_null()) return std::nullopt;
-  return j.at(key).get<T>();
 }
 
 }  // namespace
@@ -87,38 +75,9 @@ json JobRequestToJson(const JobRequest& r) {
 }
 
 StatusOr<JobRequest> JobRequestFromJson(const json& j) {
-  try {
-    JobRequest r;
-    r.file = j.value("file", "");
-    r.name = j.value("name", "");
-    r.job_type = j.value("job_type", "");
-    r.class_name = j.value("class_name", "");
-    r.args = j.value("args", std::vector<std::string>{});
-    if (j.contains("driver")) r.driver = ResourcesFromJson(j.at("driver"));
-    if (j.contains("executor")) r.executor = ResourcesFromJson(j.at("executor"));
-    r.executor_instances = GetOptional<int>(j, "executor_instances");
-    if (j.contains("dynamic_allocation")) {
-      const auto& d = j.at("dynamic_allocation");
-      r.dynamic_allocation.enabled = d.value("enabled", false);
-      r.dynamic_allocation.min_executors = GetOptional<int>(d, "min_executors");
-      r.dynamic_allocation.max_executors = GetOptional<int>(d, "max_executors");
-      r.dynamic_allocation.initial_executors = GetOptional<int>(d, "initial_executors");
-    }
-    using StringMap = std::map<std::string, std::string>;
-    r.conf = j.value("conf", StringMap{});
-    r.env = j.value("env", StringMap{});
-    r.labels = j.value("labels", StringMap{});
-    r.py_files = j.value("py_files", std::vector<std::string>{});
-    r.jars = j.value("jars", std::vector<std::string>{});
-    r.files = j.value("files", std::vector<std::string>{});
-    std::string mode = j.value("local_mode", "");
-    r.local_mode = mode == "threads"   ? LocalMode::kThreads
-                   : mode == "cluster" ? LocalMode::kCluster
-                                       : LocalMode::kDefault;
-    return r;
-  } catch (const json::exception& e) {
-    return InvalidArgument(std::string("job request JSON: ") + e.what());
-  }
+  auto request = ParseRequestJson(j, UnknownKeys::kIgnore);
+  if (!request.ok()) return request.status().WithContext("stored job request");
+  return request;
 }
 
 json JobReportToJson(const JobReport& report) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "daemon/core/job_json.h"
+#include "daemon/core/preset/request_json.h"
 #include "daemon/core/spark_size.h"
 
 namespace sparkd {
@@ -130,6 +132,38 @@ TEST(ValidateJobRequestTest, Table) {
       EXPECT_NE(s.message().find(c.error_part), std::string::npos) << c.name << ": " << s.message();
     }
   }
+}
+
+TEST(JobRequestJsonTest, StoredRowsRoundTripAndKeysFromANewerDaemonAreIgnored) {
+  JobRequest request;
+  request.file = "app.py";
+  request.executor.memory = "2g";
+  request.executor.cores = 2;
+  request.dynamic_allocation = {true, 1, 10, std::nullopt};
+  request.conf = {{"spark.sql.shuffle.partitions", "200"}};
+  request.local_mode = LocalMode::kCluster;
+  nlohmann::json row = JobRequestToJson(request);
+  auto read = JobRequestFromJson(row);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(JobRequestToJson(*read), row);
+
+  row["priority"] = "high";
+  row["executor"]["gpus"] = 1;
+  read = JobRequestFromJson(row);
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(read->executor.memory, "2g");
+  // What a person sends is read strictly.
+  auto strict = ParseRequestJson(row);
+  ASSERT_FALSE(strict.ok());
+  EXPECT_TRUE(strict.status().message().starts_with("priority: unknown key"))
+      << strict.status().message();
+
+  row["executor"]["cores"] = "two";
+  read = JobRequestFromJson(row);
+  ASSERT_FALSE(read.ok());
+  EXPECT_NE(read.status().message().find("stored job request"), std::string::npos);
+  EXPECT_NE(read.status().message().find("executor.cores"), std::string::npos)
+      << read.status().message();
 }
 
 TEST(ValidateIdempotencyKeyTest, Rules) {

@@ -19,8 +19,10 @@ constexpr std::string_view kResourceKeys[] = {"memory", "cores", "memory_overhea
 constexpr std::string_view kDynamicKeys[] = {"enabled", "min_executors", "max_executors",
                                              "initial_executors"};
 
-Status CheckKeys(const json& j, std::string_view path, std::span<const std::string_view> known) {
+Status CheckKeys(const json& j, std::string_view path, std::span<const std::string_view> known,
+                 UnknownKeys unknown) {
   RETURN_IF_ERROR(ExpectObject(j, path.empty() ? "request" : path));
+  if (unknown == UnknownKeys::kIgnore) return Status::Ok();
   for (const auto& [key, value] : j.items()) {
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       std::string full = path.empty() ? key : std::string(path) + "." + key;
@@ -44,19 +46,20 @@ Status Optional(const json& j, std::string_view key, std::string_view path, std:
   return ReadScalar(j[key], path, out);
 }
 
-Status ReadResources(const json& j, const std::string& role, Resources& out) {
+Status ReadResources(const json& j, const std::string& role, UnknownKeys unknown,
+                     Resources& out) {
   if (!j.contains(role)) return Status::Ok();
   const json& r = j[role];
-  RETURN_IF_ERROR(CheckKeys(r, role, kResourceKeys));
+  RETURN_IF_ERROR(CheckKeys(r, role, kResourceKeys, unknown));
   RETURN_IF_ERROR(Text(r, "memory", role + ".memory", out.memory));
   RETURN_IF_ERROR(Text(r, "memory_overhead", role + ".memory_overhead", out.memory_overhead));
   return Optional(r, "cores", role + ".cores", out.cores);
 }
 
-Status ReadDynamic(const json& j, DynamicAllocation& out) {
+Status ReadDynamic(const json& j, UnknownKeys unknown, DynamicAllocation& out) {
   if (!j.contains("dynamic_allocation")) return Status::Ok();
   const json& d = j["dynamic_allocation"];
-  RETURN_IF_ERROR(CheckKeys(d, "dynamic_allocation", kDynamicKeys));
+  RETURN_IF_ERROR(CheckKeys(d, "dynamic_allocation", kDynamicKeys, unknown));
   std::optional<bool> enabled;
   RETURN_IF_ERROR(Optional(d, "enabled", "dynamic_allocation.enabled", enabled));
   out.enabled = enabled.value_or(false);
@@ -82,17 +85,17 @@ Status ReadLists(const json& j, JobRequest& r) {
 
 }  // namespace
 
-StatusOr<JobRequest> ParseRequestJson(const json& j) {
-  RETURN_IF_ERROR(CheckKeys(j, "", kKeys));
+StatusOr<JobRequest> ParseRequestJson(const json& j, UnknownKeys unknown) {
+  RETURN_IF_ERROR(CheckKeys(j, "", kKeys, unknown));
   JobRequest r;
   RETURN_IF_ERROR(Text(j, "name", "name", r.name));
   RETURN_IF_ERROR(Text(j, "job_type", "job_type", r.job_type));
   RETURN_IF_ERROR(Text(j, "file", "file", r.file));
   RETURN_IF_ERROR(Text(j, "class_name", "class_name", r.class_name));
-  RETURN_IF_ERROR(ReadResources(j, "driver", r.driver));
-  RETURN_IF_ERROR(ReadResources(j, "executor", r.executor));
+  RETURN_IF_ERROR(ReadResources(j, "driver", unknown, r.driver));
+  RETURN_IF_ERROR(ReadResources(j, "executor", unknown, r.executor));
   RETURN_IF_ERROR(Optional(j, "executor_instances", "executor_instances", r.executor_instances));
-  RETURN_IF_ERROR(ReadDynamic(j, r.dynamic_allocation));
+  RETURN_IF_ERROR(ReadDynamic(j, unknown, r.dynamic_allocation));
   RETURN_IF_ERROR(ReadLists(j, r));
   std::string mode;
   RETURN_IF_ERROR(Text(j, "local_mode", "local_mode", mode));
