@@ -2,6 +2,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace sparkd {
 
@@ -11,6 +12,9 @@ struct Caller {
   std::string team;
   bool admin = false;
   std::string principal;  // the token's id: recorded as the author of what the caller writes
+  // The team's Kubernetes namespaces; its jobs run in one of them, the first by default.
+  // Empty: the team is not held to any.
+  std::vector<std::string> namespaces;
 };
 
 }  // namespace sparkd

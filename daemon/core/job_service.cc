@@ -31,7 +31,7 @@ StatusOr<CreateJobResult> JobService::Submit(const Caller& caller, const JobRequ
                                              const std::string& idempotency_key) {
   RETURN_IF_ERROR(ValidateIdempotencyKey(idempotency_key));
   RETURN_IF_ERROR(ValidateJobRequest(request));
-  auto resolved = presets_->Resolve(caller.team, request);
+  auto resolved = presets_->Resolve(caller, request);
   if (!resolved.ok()) {
     // A retry of a submission that was stored returns that job even if the team's presets
     // changed (or were deleted) since: reattaching must not depend on resolving again. Only
@@ -58,7 +58,7 @@ StatusOr<CreateJobResult> JobService::Submit(const Caller& caller, const JobRequ
 
 StatusOr<ResolvedJob> JobService::Resolve(const Caller& caller, const JobRequest& request) {
   RETURN_IF_ERROR(ValidateJobRequest(request));
-  return presets_->Resolve(caller.team, request);
+  return presets_->Resolve(caller, request);
 }
 
 StatusOr<Job> JobService::Get(const Caller& caller, const std::string& job_id) {

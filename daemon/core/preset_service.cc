@@ -32,18 +32,42 @@ StatusOr<std::string> PresetService::WriteScope(const Caller& caller,
   return team.empty() ? caller.team : team;
 }
 
+namespace {
+
+// Empty when `allowed` is empty (no restriction) or holds `name`; else why not.
+std::string NamespaceRefusal(const std::string& name, const std::string& team,
+                             const std::vector<std::string>& allowed) {
+  if (allowed.empty() || std::find(allowed.begin(), allowed.end(), name) != allowed.end()) {
+    return "";
+  }
+  std::string list;
+  for (const auto& entry : allowed) list += (list.empty() ? "" : ", ") + entry;
+  return "\"" + name + "\" is not a namespace of team " + team + " (it may use: " + list + ")";
+}
+
+Status PlaceInTeamNamespace(const Caller& caller, ResolvedJob& resolved) {
+  if (caller.namespaces.empty()) return Status::Ok();
+  auto& name = resolved.spec.namespace_name;
+  if (!name) {
+    name = caller.namespaces.front();
+    resolved.provenance["namespace"] = "team " + caller.team;
+    return Status::Ok();
+  }
+  std::string refusal = NamespaceRefusal(*name, caller.team, caller.namespaces);
+  if (refusal.empty()) return Status::Ok();
+  // A layer the team does not control (or the team's namespaces changed under a preset).
+  return FailedPrecondition("namespace: " + refusal + ", set by " +
+                            resolved.provenance["namespace"]);
+}
+
+}  // namespace
+
 Status PresetService::CheckTeamNamespace(const std::string& team, const JobSpec& spec) const {
   if (!spec.namespace_name) return Status::Ok();
   ASSIGN_OR_RETURN(Team found, teams_->GetTeam(team));
-  const auto& allowed = found.namespaces;
-  if (allowed.empty() ||
-      std::find(allowed.begin(), allowed.end(), *spec.namespace_name) != allowed.end()) {
-    return Status::Ok();
-  }
-  std::string list;
-  for (const auto& name : allowed) list += (list.empty() ? "" : ", ") + name;
-  return InvalidArgument("namespace: \"" + *spec.namespace_name + "\" is not a namespace of team " +
-                         team + " (it may use: " + list + ")");
+  std::string refusal = NamespaceRefusal(*spec.namespace_name, team, found.namespaces);
+  if (refusal.empty()) return Status::Ok();
+  return InvalidArgument("namespace: " + refusal);
 }
 
 StatusOr<std::string> PresetService::ExtendedBy(const std::string& team,
@@ -119,7 +143,8 @@ StatusOr<StoredPresetPtr> PresetService::Delete(const Caller& caller, const std:
   return store_->Delete(write);
 }
 
-StatusOr<ResolvedJob> PresetService::Resolve(const std::string& team, const JobRequest& request) {
+StatusOr<ResolvedJob> PresetService::Resolve(const Caller& caller, const JobRequest& request) {
+  const std::string& team = caller.team;
   // The store hands out shared, immutable presets; `held` keeps them alive while the core
   // resolver looks at their layers.
   std::deque<StoredPresetPtr> held;
@@ -139,6 +164,8 @@ StatusOr<ResolvedJob> PresetService::Resolve(const std::string& team, const JobR
   }
   auto resolved = ResolveJob(defaults_.get(), lookup, effective);
   if (!lookup_error.ok()) return lookup_error;  // a store failure is not a bad request
+  if (!resolved.ok()) return resolved;
+  RETURN_IF_ERROR(PlaceInTeamNamespace(caller, *resolved));
   return resolved;
 }
 

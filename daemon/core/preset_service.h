@@ -48,9 +48,11 @@ class PresetService {
   StatusOr<StoredPresetPtr> Delete(const Caller& caller, const std::string& team,
                                    const std::string& job_type, int64_t expected_version);
 
-  // Resolves `request` against `team`'s latest presets. An empty job_type uses
-  // platform_default when the team has one, else the defaults only.
-  StatusOr<ResolvedJob> Resolve(const std::string& team, const JobRequest& request);
+  // Resolves `request` against the caller's team's latest presets. An empty job_type uses
+  // platform_default when the team has one, else the defaults only. The job runs in one of the
+  // team's namespaces: the first unless a preset (or the defaults) chose another of them;
+  // FAILED_PRECONDITION naming the layer when a layer chose one outside the team's.
+  StatusOr<ResolvedJob> Resolve(const Caller& caller, const JobRequest& request);
 
  private:
   // The team a call acts on; NOT_FOUND for a member naming another team.

@@ -153,12 +153,13 @@ StatusOr<Caller> PgTeamStore::Authenticate(std::string_view token) {
   }
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   ASSIGN_OR_RETURN(auto rows,
-                   conn->Exec("SELECT team, role, id FROM api_tokens"
-                              " WHERE token_hash = decode($1, 'hex') AND revoked_at IS NULL",
+                   conn->Exec("SELECT t.team, t.role, t.id, teams.namespaces FROM api_tokens t"
+                              " JOIN teams ON teams.name = t.team"
+                              " WHERE t.token_hash = decode($1, 'hex') AND t.revoked_at IS NULL",
                               {hash}));
   if (rows.rows() == 0) return Unauthenticated("unknown or revoked token");
   Caller caller{std::string(rows.Get(0, 0)), rows.Get(0, 1) == "admin",
-                std::string(rows.Get(0, 2))};
+                std::string(rows.Get(0, 2)), ParseTextArray(rows.Get(0, 3))};
   std::lock_guard lock(cache_mu_);
   if (token_cache_.size() > 10000) token_cache_.clear();  // bounded: tokens are few in practice
   token_cache_[hash] = CachedCaller{caller, now + kTokenCacheTtl};

@@ -130,6 +130,16 @@ class AuthGrpcTest : public ::testing::Test {
     }
   }
 
+  std::string MemberToken(const std::string& team) {
+    v1::CreateTokenRequest request;
+    request.set_team(team);
+    v1::CreateTokenResponse issued;
+    EXPECT_TRUE(
+        Call(&v1::AdminService::Stub::CreateToken, admin_stub_, admin_token_, request, &issued)
+            .ok());
+    return issued.token();
+  }
+
   template <typename Stub, typename Request, typename Response>
   grpc::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
                     const std::unique_ptr<Stub>& stub, const std::string& token,
@@ -334,7 +344,7 @@ TEST_F(AuthGrpcTest, EveryRpcChecksTokenTeamAndRole) {
     EXPECT_EQ(as_blue.error_code(), c.as_blue_member) << c.name << ": " << as_blue.error_message();
   }
   // The other team's attempts changed nothing: blue's job was cancelled by blue only.
-  auto cancelled = jobs_->Get(Caller{"blue", false, ""}, id);
+  auto cancelled = jobs_->Get(Caller{"blue", false, "", {}}, id);
   ASSERT_TRUE(cancelled.ok());
   EXPECT_NE(cancelled->state_message.find("cancelled by blue"), std::string::npos);
   EXPECT_EQ(list_presets.presets_size(), 3);
@@ -462,7 +472,7 @@ TEST_F(AuthGrpcTest, PresetVersionsOverGrpcWithOptimisticConcurrency) {
   EXPECT_NE(invalid.error_message().find("executor.memory"), std::string::npos);
 }
 
-TEST_F(AuthGrpcTest, APresetNamespaceMustBeOneOfTheTeams) {
+TEST_F(AuthGrpcTest, JobsRunInOneOfTheirTeamsNamespaces) {
   v1::CreateTeamRequest create;
   create.set_name("green");
   create.add_namespaces("spark-green");
@@ -491,6 +501,36 @@ TEST_F(AuthGrpcTest, APresetNamespaceMustBeOneOfTheTeams) {
   put.set_yaml("namespace: anywhere\n");
   EXPECT_TRUE(
       Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put, &response).ok());
+
+  // A green job runs in the team's first namespace unless its preset picks another of them.
+  auto resolve_as = [&](const std::string& token, const std::string& job_type,
+                        v1::ResolveJobResponse* resolved) {
+    v1::ResolveJobRequest request;
+    *request.mutable_job() = SubmitRequest(job_type, "").job();
+    return Call(&v1::JobService::Stub::ResolveJob, jobs_stub_, token, request, resolved);
+  };
+  std::string green = MemberToken("green");
+  v1::ResolveJobResponse resolved;
+  ASSERT_TRUE(resolve_as(green, "", &resolved).ok());
+  EXPECT_EQ(nlohmann::json::parse(resolved.effective_spec_json())["namespace"], "spark-green");
+  EXPECT_EQ(resolved.provenance().at("namespace"), "team green");
+  ASSERT_TRUE(resolve_as(green, "etl", &resolved).ok());
+  EXPECT_EQ(nlohmann::json::parse(resolved.effective_spec_json())["namespace"],
+            "spark-green-batch");
+
+  // The team's namespaces change under the preset (a fresh token: callers are cached).
+  auto sql = store::PgConnection::Connect(db_->url());
+  ASSERT_TRUE(sql.ok());
+  ASSERT_TRUE((*sql)->Exec("UPDATE teams SET namespaces = '{spark-green-2}' WHERE name = 'green'",
+                           {}).ok());
+  auto stale = resolve_as(MemberToken("green"), "etl", &resolved);
+  EXPECT_EQ(stale.error_code(), StatusCode::FAILED_PRECONDITION);
+  EXPECT_EQ(stale.error_message(),
+            "namespace: \"spark-green-batch\" is not a namespace of team green (it may use: "
+            "spark-green-2), set by preset etl v1");
+  // blue is held to nothing: no namespace is made up for it.
+  ASSERT_TRUE(resolve_as(blue_, "", &resolved).ok());
+  EXPECT_FALSE(nlohmann::json::parse(resolved.effective_spec_json()).contains("namespace"));
 }
 
 TEST_F(AuthGrpcTest, ABaseThatOthersExtendCanNeitherBeDeletedNorExtendAnother) {

@@ -41,7 +41,7 @@ StatusOr<Caller> Authenticate(const httplib::Request& req, const TokenAuthentica
     if (!signer->Verify(job_id, req.get_param_value("sig"))) {
       return Unauthenticated("sig: not a valid link signature for job " + std::string(job_id));
     }
-    return Caller{"", true, "signed link"};
+    return Caller{"", true, "signed link", {}};
   }
   if (req.has_header("Authorization")) {
     auto token = BearerToken(req.get_header_value("Authorization"));
