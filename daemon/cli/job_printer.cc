@@ -99,10 +99,19 @@ void PrintReport(const v1::Job& job, std::ostream& out) {
   PrintLinks(job, out);
 }
 
+std::string PresetRefsText(const google::protobuf::RepeatedPtrField<v1::PresetRef>& refs) {
+  if (refs.empty()) return "none (defaults only)";
+  std::string text;
+  for (const auto& ref : refs) {
+    text += (text.empty() ? "" : ", ") + ref.job_type() + " v" + std::to_string(ref.version());
+  }
+  return text;
+}
+
 void PrintJob(const v1::Job& job, std::ostream& out) {
   out << "id:        " << job.id() << "\nteam:      " << job.team()
       << "\nkey:       " << job.idempotency_key() << "\ncreated:   " << TimeText(job.created_at())
-      << "\n";
+      << "\npresets:   " << PresetRefsText(job.presets_used()) << "\n";
   out << "timeline:\n";
   for (const auto& e : job.events()) {
     out << "  ";

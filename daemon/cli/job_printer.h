@@ -12,6 +12,8 @@ std::string TimeText(const google::protobuf::Timestamp& t);  // "2026-11-21T12:2
 std::string StateName(v1::JobState state);     // "RUNNING"
 std::string ReasonName(v1::ExitReason reason);  // "OOM_KILLED"
 
+// "platform_default v1, heavy_shuffle v3", or "none (defaults only)".
+std::string PresetRefsText(const google::protobuf::RepeatedPtrField<v1::PresetRef>& refs);
 void PrintLinks(const v1::Job& job, std::ostream& out);
 void PrintEvent(const v1::JobEvent& event, std::ostream& out);
 // State, duration, app id, executors by exit reason (failures first) and, for a failed job,

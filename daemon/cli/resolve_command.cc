@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "daemon/cli/client_common.h"
+#include "daemon/cli/job_printer.h"
 #include "daemon/cli/job_request_flags.h"
 #include "daemon/cli/preset_commands.h"
 #include "sparkd/v1/jobs.grpc.pb.h"
@@ -18,12 +19,8 @@ const char* kResolveUsage =
     "Takes the options of `sparkd submit` (see sparkd submit --help).\n";
 
 void PrintResolved(const v1::ResolveJobResponse& response, std::ostream& out) {
-  out << "presets:";
-  if (response.presets_used().empty()) out << " none (defaults only)";
-  for (const auto& ref : response.presets_used()) {
-    out << " " << ref.job_type() << " v" << ref.version();
-  }
-  out << "\n\neffective spec:\n"
+  out << "presets: " << PresetRefsText(response.presets_used())
+      << "\n\neffective spec:\n"
       << nlohmann::json::parse(response.effective_spec_json(), nullptr, false).dump(2)
       << "\n\nset by:\n";
   for (const auto& [path, layer] : std::map<std::string, std::string>(

@@ -324,7 +324,8 @@ def _first(executors: Iterable[jobs_pb2.Executor], reason: int, attribute: str) 
 
 
 def format_report(job: jobs_pb2.Job, links: Mapping[Link, str] | None = None) -> str:
-    """The final report for the task log: state, duration, app, executors by reason, logs."""
+    """The final report for the task log: state, duration, app, the presets the job resolved
+    against (team and version), executors by reason, logs."""
     took = duration(job)
     lines = [
         f"sparkd job {job.id} {state_name(job.state)}"
@@ -332,6 +333,9 @@ def format_report(job: jobs_pb2.Job, links: Mapping[Link, str] | None = None) ->
         f"  Spark app: {job.spark_app_id or '-'}   "
         f"backend: {job.backend or '-'} {job.backend_ref}".rstrip(),
     ]
+    if job.presets_used:
+        used = ", ".join(f"{ref.job_type} v{ref.version}" for ref in job.presets_used)
+        lines.append(f"  presets: {used}")
     if job.state != jobs_pb2.JOB_STATE_SUCCEEDED:
         lines.append(f"  cause: {failure_cause(job)}")
     lines += _executor_table(job)

@@ -64,8 +64,12 @@ def test_cause_prefers_the_daemons_own_words() -> None:
 
 def test_report_lists_reasons_oom_first_with_evidence_and_log_tail() -> None:
     links = {rq.JOB_PAGE: "http://d/jobs/j1", rq.DASHBOARD: ""}
-    report = rq.format_report(_failed_job(), links).splitlines()
+    job = _failed_job()
+    job.presets_used.add(team="blue", job_type="platform_default", version=1)
+    job.presets_used.add(team="blue", job_type="heavy_shuffle", version=3)
+    report = rq.format_report(job, links).splitlines()
     assert report[0] == "sparkd job j1 FAILED after 4m12s"
+    assert report[2] == "  presets: platform_default v1, heavy_shuffle v3"
     table = report[report.index("Executors by exit reason:") + 1 :]
     assert table[0].split() == ["REASON", "COUNT", "EVIDENCE", "ADVICE"]
     assert table[1].split()[:2] == ["OOM_KILLED", "3"]
