@@ -198,6 +198,11 @@ int RunServe(const std::vector<std::string>& args) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
+  // The synchronous server keeps at most MAX_POLLERS idle threads (default 2) and starts a
+  // thread whenever none is free, so under concurrent calls it created and destroyed a thread
+  // per call. Keeping as many as there are database connections (what can run at once) makes
+  // the threads live as long as the server.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS, kPoolSize);
   int grpc_port = 0;
   builder.AddListeningPort(config->grpc_listen, grpc::InsecureServerCredentials(), &grpc_port);
   builder.RegisterService(&grpc_service);
