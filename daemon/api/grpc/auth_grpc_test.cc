@@ -1,225 +1,10 @@
-// The daemon's gRPC API over a real in-process server (port 0), a real channel, the real
-// services and Postgres stores: authentication, isolation between two teams on every RPC,
-// presets in SubmitJob and ResolveJob, token listing and revocation, and tokens kept out of
-// the log.
-#include <grpcpp/grpcpp.h>
-#include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
-
-#include <filesystem>
-#include <fstream>
-#include <sstream>
-
-#include "daemon/api/grpc/preset_service_grpc.h"
-#include "daemon/api/grpc/token_auth.h"
-#include "daemon/cluster/local_backend.h"
-#include "daemon/store/pg_job_store.h"
-#include "daemon/store/pg_listener.h"
-#include "daemon/store/pg_preset_store.h"
-#include "daemon/store/pg_team_store.h"
-#include "daemon/store/test_database.h"
+// The daemon's gRPC API over a real in-process server: authentication, isolation between two
+// teams on every RPC, token listing and revocation, tokens kept out of the log, and WatchJob
+// streaming changes that arrive through Postgres NOTIFY.
+#include "daemon/api/grpc/grpc_api_test_fixture.h"
 
 namespace sparkd::api {
 namespace {
-
-namespace fs = std::filesystem;
-using grpc::StatusCode;
-
-std::string ReadFile(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-class AuthGrpcTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    previous_logger_ = spdlog::default_logger();
-    log_ = std::make_shared<std::ostringstream>();
-    auto logger = std::make_shared<spdlog::logger>(
-        "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(*log_));
-    logger->set_level(spdlog::level::trace);
-    spdlog::set_default_logger(logger);
-
-    db_ = store::TestDatabase::Create();
-    pool_ = store::PgPool::Create(db_->url(), 8).value();
-    clock_ = NewSystemClock();
-    ids_ = NewRandomIdGenerator(clock_.get());
-    job_store_ = std::make_unique<store::PgJobStore>(pool_.get(), clock_.get());
-    teams_ = std::make_unique<store::PgTeamStore>(pool_.get());
-    preset_store_ = std::make_unique<store::PgPresetStore>(pool_.get());
-    data_dir_ = fs::temp_directory_path() / ("sparkd-auth-test-" + ids_->NewJobId());
-    cluster::LocalBackendOptions local;
-    local.spark_home = "/nonexistent-spark";  // nothing is launched
-    local.data_dir = data_dir_.string();
-    backend_ = std::make_unique<cluster::LocalBackend>(local);
-    // The supervisor's loop is never started: nothing launches, Cancel only stops (nothing).
-    supervisor_ = std::make_unique<Supervisor>(job_store_.get(), backend_.get(),
-                                               SupervisorOptions{"test-node"});
-    presets_ = std::make_unique<PresetService>(preset_store_.get(), teams_.get(), clock_.get(),
-                                               nullptr);
-    admin_ = std::make_unique<AdminService>(teams_.get());
-    jobs_ = std::make_unique<JobService>(job_store_.get(), presets_.get(), supervisor_.get(),
-                                         clock_.get(), ids_.get(), "local");
-    hub_.Start();
-    StartServer();
-    MakeTeamsAndTokens();
-  }
-
-  void TearDown() override {
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
-    hub_.Stop();
-    fs::remove_all(data_dir_);
-    spdlog::set_default_logger(previous_logger_);
-  }
-
-  void StartServer() {
-    Authenticator authenticate = BearerAuthenticator(teams_.get());
-    job_grpc_ = std::make_unique<JobServiceGrpc>(jobs_.get(), backend_.get(), &hub_,
-                                                 authenticate, LinkOptions{"http://sparkd"});
-    preset_grpc_ = std::make_unique<PresetServiceGrpc>(presets_.get(), authenticate);
-    admin_grpc_ = std::make_unique<AdminServiceGrpc>(admin_.get(), authenticate);
-    grpc::ServerBuilder builder;
-    int port = 0;
-    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port);
-    builder.RegisterService(job_grpc_.get());
-    builder.RegisterService(preset_grpc_.get());
-    builder.RegisterService(admin_grpc_.get());
-    server_ = builder.BuildAndStart();
-    ASSERT_NE(port, 0);
-    auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(port),
-                                       grpc::InsecureChannelCredentials());
-    jobs_stub_ = v1::JobService::NewStub(channel);
-    presets_stub_ = v1::PresetService::NewStub(channel);
-    admin_stub_ = v1::AdminService::NewStub(channel);
-  }
-
-  // The bootstrap path creates the admin; the admin creates two teams over gRPC, each with a
-  // member token, and loads deploy/presets/ into team blue.
-  void MakeTeamsAndTokens() {
-    ASSERT_TRUE(teams_->EnsureToken("admin", admin_token_, Role::kAdmin).ok());
-    for (const std::string team : {"blue", "red"}) {
-      v1::CreateTeamRequest create;
-      create.set_name(team);
-      v1::CreateTeamResponse created;
-      ASSERT_TRUE(Call(&v1::AdminService::Stub::CreateTeam, admin_stub_, admin_token_, create,
-                       &created).ok());
-      v1::CreateTokenRequest token;
-      token.set_team(team);
-      token.set_role(v1::ROLE_MEMBER);
-      v1::CreateTokenResponse issued;
-      ASSERT_TRUE(Call(&v1::AdminService::Stub::CreateToken, admin_stub_, admin_token_, token,
-                       &issued).ok());
-      (team == "blue" ? blue_ : red_) = issued.token();
-      (team == "blue" ? blue_id_ : red_id_) = issued.token_id();
-    }
-    // Base first: the others extend platform_default.
-    for (const char* job_type : {"platform_default", "heavy_shuffle", "strong_compute"}) {
-      v1::PutPresetRequest put;
-      put.set_team("blue");
-      put.set_job_type(job_type);
-      put.set_yaml(ReadFile(fs::path(SPARKD_SOURCE_DIR) / "deploy/presets" /
-                            (std::string(job_type) + ".yaml")));
-      v1::PutPresetResponse stored;
-      auto status = Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put,
-                         &stored);
-      ASSERT_TRUE(status.ok()) << job_type << ": " << status.error_message();
-      ASSERT_EQ(stored.preset().ref().version(), 1);
-    }
-  }
-
-  std::string MemberToken(const std::string& team) {
-    v1::CreateTokenRequest request;
-    request.set_team(team);
-    v1::CreateTokenResponse issued;
-    EXPECT_TRUE(
-        Call(&v1::AdminService::Stub::CreateToken, admin_stub_, admin_token_, request, &issued)
-            .ok());
-    return issued.token();
-  }
-
-  template <typename Stub, typename Request, typename Response>
-  grpc::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                    const std::unique_ptr<Stub>& stub, const std::string& token,
-                    const Request& request, Response* response) {
-    grpc::ClientContext context;
-    if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    return ((*stub).*method)(&context, request, response);
-  }
-
-  grpc::Status Watch(const std::string& token, const std::string& job_id) {
-    grpc::ClientContext context;
-    if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    v1::WatchJobRequest request;
-    request.set_job_id(job_id);
-    auto reader = jobs_stub_->WatchJob(&context, request);
-    v1::WatchJobResponse first;
-    if (reader->Read(&first)) context.TryCancel();  // seen the job: access was granted
-    return reader->Finish();
-  }
-
-  grpc::Status ReadLog(const std::string& token, const std::string& job_id) {
-    grpc::ClientContext context;
-    if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
-    v1::ReadJobLogRequest request;
-    request.set_job_id(job_id);
-    auto reader = jobs_stub_->ReadJobLog(&context, request);
-    v1::ReadJobLogResponse chunk;
-    while (reader->Read(&chunk)) {
-    }
-    return reader->Finish();
-  }
-
-  v1::SubmitJobRequest SubmitRequest(const std::string& job_type, const std::string& key) {
-    v1::SubmitJobRequest request;
-    request.mutable_job()->set_file("app.jar");
-    request.mutable_job()->set_class_name("com.example.Main");
-    request.mutable_job()->set_job_type(job_type);
-    request.set_idempotency_key(key);
-    return request;
-  }
-
-  StatusOr<v1::Job> SubmitAsBlue(const std::string& job_type, const std::string& key) {
-    v1::SubmitJobResponse response;
-    auto status = Call(&v1::JobService::Stub::SubmitJob, jobs_stub_, blue_,
-                       SubmitRequest(job_type, key), &response);
-    if (!status.ok()) return FromGrpcStatus(status);
-    return response.job();
-  }
-
-  const std::string admin_token_ = "bootstrap-admin-token-for-tests-0001";
-  std::string blue_, red_;
-  std::string blue_id_, red_id_;
-  std::shared_ptr<spdlog::logger> previous_logger_;
-  std::shared_ptr<std::ostringstream> log_;
-  std::unique_ptr<store::TestDatabase> db_;
-  std::unique_ptr<store::PgPool> pool_;
-  std::unique_ptr<Clock> clock_;
-  std::unique_ptr<IdGenerator> ids_;
-  std::unique_ptr<store::PgJobStore> job_store_;
-  std::unique_ptr<store::PgTeamStore> teams_;
-  std::unique_ptr<store::PgPresetStore> preset_store_;
-  fs::path data_dir_;
-  std::unique_ptr<cluster::LocalBackend> backend_;
-  std::unique_ptr<Supervisor> supervisor_;
-  std::unique_ptr<PresetService> presets_;
-  std::unique_ptr<AdminService> admin_;
-  std::unique_ptr<JobService> jobs_;
-  WatchHub hub_;
-  std::unique_ptr<JobServiceGrpc> job_grpc_;
-  std::unique_ptr<PresetServiceGrpc> preset_grpc_;
-  std::unique_ptr<AdminServiceGrpc> admin_grpc_;
-  std::unique_ptr<grpc::Server> server_;
-  std::unique_ptr<v1::JobService::Stub> jobs_stub_;
-  std::unique_ptr<v1::PresetService::Stub> presets_stub_;
-  std::unique_ptr<v1::AdminService::Stub> admin_stub_;
-};
-
 
 // One row per RPC, each aimed at team blue's job or presets.
 struct RpcCase {
@@ -229,7 +14,7 @@ struct RpcCase {
   StatusCode as_blue_member;  // the owner team's member
 };
 
-TEST_F(AuthGrpcTest, EveryRpcChecksTokenTeamAndRole) {
+TEST_F(GrpcApiTest, EveryRpcChecksTokenTeamAndRole) {
   auto job = SubmitAsBlue("heavy_shuffle", "dag/task/run/1");
   ASSERT_TRUE(job.ok()) << job.status().ToString();
   const std::string id = job->id();
@@ -356,219 +141,7 @@ TEST_F(AuthGrpcTest, EveryRpcChecksTokenTeamAndRole) {
   EXPECT_EQ(red_jobs.jobs_size(), 0);
 }
 
-TEST_F(AuthGrpcTest, SubmitStoresTheResolvedSpecAndTheBackendGetsThePresetConf) {
-  auto job = SubmitAsBlue("heavy_shuffle", "dag/task/run/2");
-  ASSERT_TRUE(job.ok()) << job.status().ToString();
-  ASSERT_EQ(job->presets_used_size(), 2);
-  EXPECT_EQ(job->presets_used(0).job_type(), "platform_default");
-  EXPECT_EQ(job->presets_used(1).job_type(), "heavy_shuffle");
-  EXPECT_EQ(job->presets_used(1).version(), 1);
-  auto spec = nlohmann::json::parse(job->resolved_spec_json());
-  EXPECT_EQ(spec["dynamicAllocation"]["maxExecutors"], 1000);
-
-  auto stored = job_store_->GetJob(job->id(), "blue");
-  ASSERT_TRUE(stored.ok());
-  EXPECT_EQ(stored->presets_used.size(), 2u);
-  std::string args;
-  for (const auto& a : backend_->SubmitArguments(*stored, 4040)) args += a + " ";
-  EXPECT_NE(args.find("spark.sql.shuffle.partitions=2000"), std::string::npos) << args;
-  EXPECT_NE(args.find("spark.dynamicAllocation.maxExecutors=1000"), std::string::npos) << args;
-
-  // A retry after the preset was deleted still finds the job: reattaching never re-resolves.
-  v1::DeletePresetRequest del;
-  del.set_team("blue");
-  del.set_job_type("heavy_shuffle");
-  del.set_expected_version(1);
-  v1::DeletePresetResponse deleted;
-  ASSERT_TRUE(Call(&v1::PresetService::Stub::DeletePreset, presets_stub_, admin_token_, del,
-                   &deleted).ok());
-  v1::SubmitJobResponse retry;
-  auto status = Call(&v1::JobService::Stub::SubmitJob, jobs_stub_, blue_,
-                     SubmitRequest("heavy_shuffle", "dag/task/run/2"), &retry);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_FALSE(retry.created());
-  EXPECT_EQ(retry.job().id(), job->id());
-  EXPECT_EQ(SubmitAsBlue("heavy_shuffle", "dag/task/run/new").status().code(),
-            sparkd::StatusCode::kNotFound);
-
-  // No job_type: the team's platform_default applies.
-  auto plain = SubmitAsBlue("", "dag/task/run/3");
-  ASSERT_TRUE(plain.ok()) << plain.status().ToString();
-  ASSERT_EQ(plain->presets_used_size(), 1);
-  EXPECT_EQ(plain->presets_used(0).job_type(), "platform_default");
-}
-
-TEST_F(AuthGrpcTest, EnforcedAndSandboxKeysInARequestAreInvalidArgument) {
-  auto request = SubmitRequest("heavy_shuffle", "dag/task/run/4");
-  request.mutable_job()->mutable_dynamic_allocation()->set_enabled(true);
-  request.mutable_job()->mutable_dynamic_allocation()->set_max_executors(5);
-  v1::SubmitJobResponse response;
-  auto status = Call(&v1::JobService::Stub::SubmitJob, jobs_stub_, blue_, request, &response);
-  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(status.error_message().find("dynamicAllocation.maxExecutors"), std::string::npos)
-      << status.error_message();
-  EXPECT_NE(status.error_message().find("heavy_shuffle"), std::string::npos)
-      << status.error_message();
-
-  auto sandbox = SubmitRequest("", "dag/task/run/5");
-  (*sandbox.mutable_job()->mutable_conf())["spark.kubernetes.namespace"] = "kube-system";
-  status = Call(&v1::JobService::Stub::SubmitJob, jobs_stub_, blue_, sandbox, &response);
-  EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(status.error_message().find("spark.kubernetes.namespace"), std::string::npos)
-      << status.error_message();
-  auto listed = job_store_->ListJobs(JobQuery{});
-  ASSERT_TRUE(listed.ok());
-  EXPECT_TRUE(listed->jobs.empty()) << "a refused submit must store nothing";
-}
-
-TEST_F(AuthGrpcTest, ResolveJobShowsProvenanceOfTheDeployPresets) {
-  v1::ResolveJobRequest request;
-  *request.mutable_job() = SubmitRequest("strong_compute", "").job();
-  request.mutable_job()->mutable_driver()->set_memory("3g");
-  v1::ResolveJobResponse response;
-  auto status = Call(&v1::JobService::Stub::ResolveJob, jobs_stub_, blue_, request, &response);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  const auto& provenance = response.provenance();
-  ASSERT_TRUE(provenance.contains("executor.memory"));
-  EXPECT_NE(provenance.at("executor.memory").find("preset strong_compute v1"), std::string::npos);
-  EXPECT_EQ(provenance.at("driver.memory"), "request");
-  EXPECT_NE(provenance.at("labels.cost-center").find("platform_default v1"), std::string::npos);
-  ASSERT_EQ(response.presets_used_size(), 2);
-  EXPECT_EQ(response.spark_conf().at("spark.executor.memory"), "28g");
-  EXPECT_EQ(response.spark_conf().at("spark.driver.memory"), "3g");
-  auto spec = nlohmann::json::parse(response.effective_spec_json());
-  EXPECT_EQ(spec["nodeSelector"]["node-pool"], "strong-compute");
-}
-
-TEST_F(AuthGrpcTest, PresetVersionsOverGrpcWithOptimisticConcurrency) {
-  v1::PutPresetRequest put;
-  put.set_team("blue");
-  put.set_job_type("platform_default");
-  put.set_yaml("executor: {memory: 2g}\n");
-  put.set_expected_version(0);
-  v1::PutPresetResponse response;
-  auto stale = Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put,
-                    &response);
-  EXPECT_EQ(stale.error_code(), StatusCode::ABORTED);
-  EXPECT_NE(stale.error_message().find("version 1"), std::string::npos) << stale.error_message();
-  put.set_expected_version(1);
-  ASSERT_TRUE(
-      Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put, &response).ok());
-  EXPECT_EQ(response.preset().ref().version(), 2);
-  EXPECT_FALSE(response.preset().author().empty());
-
-  v1::GetPresetRequest get;
-  get.set_job_type("platform_default");
-  get.set_version(1);
-  v1::GetPresetResponse old;
-  ASSERT_TRUE(Call(&v1::PresetService::Stub::GetPreset, presets_stub_, blue_, get, &old).ok());
-  EXPECT_NE(old.preset().yaml().find("Small default pool"), std::string::npos);
-
-  put.set_yaml("executor: {memory: 4gb}\n");
-  put.set_expected_version(2);
-  auto invalid = Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put,
-                      &response);
-  EXPECT_EQ(invalid.error_code(), StatusCode::INVALID_ARGUMENT);
-  EXPECT_NE(invalid.error_message().find("executor.memory"), std::string::npos);
-}
-
-TEST_F(AuthGrpcTest, JobsRunInOneOfTheirTeamsNamespaces) {
-  v1::CreateTeamRequest create;
-  create.set_name("green");
-  create.add_namespaces("spark-green");
-  create.add_namespaces("spark-green-batch");
-  v1::CreateTeamResponse created;
-  ASSERT_TRUE(
-      Call(&v1::AdminService::Stub::CreateTeam, admin_stub_, admin_token_, create, &created).ok());
-
-  v1::PutPresetRequest put;
-  put.set_team("green");
-  put.set_job_type("etl");
-  put.set_yaml("namespace: spark-blue\n");
-  v1::PutPresetResponse response;
-  auto foreign = Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put,
-                      &response);
-  EXPECT_EQ(foreign.error_code(), StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(foreign.error_message(),
-            "namespace: \"spark-blue\" is not a namespace of team green (it may use: "
-            "spark-green, spark-green-batch)");
-
-  put.set_yaml("namespace: spark-green-batch\n");
-  EXPECT_TRUE(
-      Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put, &response).ok());
-  // blue was created without namespaces: nothing to hold its presets to.
-  put.set_team("blue");
-  put.set_yaml("namespace: anywhere\n");
-  EXPECT_TRUE(
-      Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put, &response).ok());
-
-  // A green job runs in the team's first namespace unless its preset picks another of them.
-  auto resolve_as = [&](const std::string& token, const std::string& job_type,
-                        v1::ResolveJobResponse* resolved) {
-    v1::ResolveJobRequest request;
-    *request.mutable_job() = SubmitRequest(job_type, "").job();
-    return Call(&v1::JobService::Stub::ResolveJob, jobs_stub_, token, request, resolved);
-  };
-  std::string green = MemberToken("green");
-  v1::ResolveJobResponse resolved;
-  ASSERT_TRUE(resolve_as(green, "", &resolved).ok());
-  EXPECT_EQ(nlohmann::json::parse(resolved.effective_spec_json())["namespace"], "spark-green");
-  EXPECT_EQ(resolved.provenance().at("namespace"), "team green");
-  ASSERT_TRUE(resolve_as(green, "etl", &resolved).ok());
-  EXPECT_EQ(nlohmann::json::parse(resolved.effective_spec_json())["namespace"],
-            "spark-green-batch");
-
-  // The team's namespaces change under the preset (a fresh token: callers are cached).
-  auto sql = store::PgConnection::Connect(db_->url());
-  ASSERT_TRUE(sql.ok());
-  ASSERT_TRUE((*sql)->Exec("UPDATE teams SET namespaces = '{spark-green-2}' WHERE name = 'green'",
-                           {}).ok());
-  auto stale = resolve_as(MemberToken("green"), "etl", &resolved);
-  EXPECT_EQ(stale.error_code(), StatusCode::FAILED_PRECONDITION);
-  EXPECT_EQ(stale.error_message(),
-            "namespace: \"spark-green-batch\" is not a namespace of team green (it may use: "
-            "spark-green-2), set by preset etl v1");
-  // blue is held to nothing: no namespace is made up for it.
-  ASSERT_TRUE(resolve_as(blue_, "", &resolved).ok());
-  EXPECT_FALSE(nlohmann::json::parse(resolved.effective_spec_json()).contains("namespace"));
-}
-
-TEST_F(AuthGrpcTest, ABaseThatOthersExtendCanNeitherBeDeletedNorExtendAnother) {
-  v1::DeletePresetRequest del;
-  del.set_team("blue");
-  del.set_job_type("platform_default");
-  del.set_expected_version(1);
-  v1::DeletePresetResponse deleted;
-  auto refused = Call(&v1::PresetService::Stub::DeletePreset, presets_stub_, admin_token_, del,
-                      &deleted);
-  EXPECT_EQ(refused.error_code(), StatusCode::FAILED_PRECONDITION);
-  EXPECT_EQ(refused.error_message(),
-            "preset platform_default is extended by heavy_shuffle, strong_compute; delete or "
-            "change those first");
-
-  v1::PutPresetRequest put;
-  put.set_team("blue");
-  put.set_job_type("solo");
-  put.set_yaml("executor: {memory: 2g}\n");
-  v1::PutPresetResponse response;
-  ASSERT_TRUE(
-      Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put, &response).ok());
-  put.set_job_type("platform_default");
-  put.set_yaml("extends: solo\n");
-  put.set_expected_version(1);
-  auto chain = Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put,
-                    &response);
-  EXPECT_EQ(chain.error_code(), StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(chain.error_message(),
-            "extends: platform_default is extended by heavy_shuffle, strong_compute; one level "
-            "of extends only");
-
-  del.set_job_type("solo");  // nothing extends it
-  EXPECT_TRUE(Call(&v1::PresetService::Stub::DeletePreset, presets_stub_, admin_token_, del,
-                   &deleted).ok());
-}
-
-TEST_F(AuthGrpcTest, TokensNeverAppearInTheLog) {
+TEST_F(GrpcApiTest, TokensNeverAppearInTheLog) {
   // Successful and refused calls of every kind, then the captured log at trace level.
   ASSERT_TRUE(SubmitAsBlue("", "dag/task/run/6").ok());
   v1::ListJobsResponse listed;
@@ -589,7 +162,7 @@ TEST_F(AuthGrpcTest, TokensNeverAppearInTheLog) {
   }
 }
 
-TEST_F(AuthGrpcTest, ARevokedTokenIsRefusedAtItsNextCallThroughTheSameDaemon) {
+TEST_F(GrpcApiTest, ARevokedTokenIsRefusedAtItsNextCallThroughTheSameDaemon) {
   v1::ListJobsResponse listed;
   using J = v1::JobService::Stub;
   using A = v1::AdminService::Stub;
@@ -624,7 +197,7 @@ TEST_F(AuthGrpcTest, ARevokedTokenIsRefusedAtItsNextCallThroughTheSameDaemon) {
   EXPECT_NE(missing.error_message().find("token_id"), std::string::npos);
 }
 
-TEST_F(AuthGrpcTest, ListTokensShowsDescriptionsAndRevocationsButNeverASecret) {
+TEST_F(GrpcApiTest, ListTokensShowsDescriptionsAndRevocationsButNeverASecret) {
   using A = v1::AdminService::Stub;
   v1::CreateTokenRequest create;
   create.set_team("red");
@@ -674,7 +247,7 @@ TEST_F(AuthGrpcTest, ListTokensShowsDescriptionsAndRevocationsButNeverASecret) {
   EXPECT_EQ(teams.teams(2).name(), "red");
 }
 
-TEST_F(AuthGrpcTest, WatchJobStreamsEveryStateChangeOnceAndEndsAfterTheFinalOne) {
+TEST_F(GrpcApiTest, WatchJobStreamsEveryStateChangeOnceAndEndsAfterTheFinalOne) {
   // Changes reach watchers the way they do in the daemon: Postgres NOTIFY → listener → hub.
   store::PgListener listener(db_->url(), &hub_, nullptr);
   listener.Start();
