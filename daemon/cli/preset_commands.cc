@@ -19,6 +19,7 @@ const char* kPresetsUsage =
     "                                     --prune also deletes presets that have no file\n"
     "  list [TEAM]                        latest version of each preset\n"
     "  get TEAM JOB_TYPE [--version N]    a preset's YAML (default: the latest version)\n"
+    "  history TEAM JOB_TYPE              every version: when, by whom, what it changed\n"
     "  diff TEAM JOB_TYPE V1 V2           what changed between two versions\n"
     "  delete TEAM JOB_TYPE --expected-version N   write a tombstone version (admin)\n"
     "  --server HOST:PORT  the daemon (env SPARKD_SERVER, default 127.0.0.1:9741)\n";
@@ -108,6 +109,27 @@ int Diff(const std::vector<std::string>& args) {
   return 0;
 }
 
+int History(const std::vector<std::string>& args) {
+  auto flags = ParseCommandFlags(args, {}, kPresetsUsage);
+  if (!flags.ok()) return UsageExit(flags.status(), kPresetsUsage);
+  if (flags->positional.size() != 2) {
+    return UsageExit(InvalidArgument("TEAM and JOB_TYPE: required"), kPresetsUsage);
+  }
+  v1::ListPresetVersionsRequest request;
+  request.set_team(flags->positional[0]);
+  request.set_job_type(flags->positional[1]);
+  v1::ListPresetVersionsResponse response;
+  auto status = Stub(*flags)->ListPresetVersions(AuthorizedContext().get(), request, &response);
+  if (!status.ok()) return ReportError(status, *flags);
+  auto table = FormatHistory({response.versions().begin(), response.versions().end()});
+  if (!table.ok()) {
+    std::cerr << "sparkd: " << table.status().message() << "\n";
+    return 1;
+  }
+  std::cout << *table;
+  return 0;
+}
+
 int Delete(const std::vector<std::string>& args) {
   auto flags = ParseCommandFlags(args, FlagSpec{{"expected-version"}, {}, {}}, kPresetsUsage);
   if (!flags.ok()) return UsageExit(flags.status(), kPresetsUsage);
@@ -141,6 +163,7 @@ int RunPresets(const std::vector<std::string>& args) {
   if (args[0] == "list") return List(rest);
   if (args[0] == "get") return Get(rest);
   if (args[0] == "diff") return Diff(rest);
+  if (args[0] == "history") return History(rest);
   if (args[0] == "delete") return Delete(rest);
   if (args[0] == "--help" || args[0] == "help") {
     std::cout << kPresetsUsage;

@@ -1,4 +1,4 @@
-// `sparkd presets apply|get|list|diff|delete` and `sparkd resolve`: a team's presets from the
+// `sparkd presets apply|get|list|history|diff|delete` and `sparkd resolve`: a team's presets from the
 // command line, and the dry run of a submit.
 #pragma once
 

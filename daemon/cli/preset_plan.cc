@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <sstream>
 
 #include "daemon/cli/client_common.h"
+#include "daemon/cli/job_printer.h"
 #include "sparkd/v1/presets.grpc.pb.h"
 
 namespace sparkd::cli {
@@ -115,6 +117,33 @@ std::string FormatPlan(const std::vector<PlanStep>& plan) {
       std::istringstream lines(FormatChanges(step.changes));
       for (std::string line; std::getline(lines, line);) out << "    " << line << "\n";
     }
+  }
+  return out.str();
+}
+
+StatusOr<std::string> FormatHistory(const std::vector<v1::Preset>& versions) {
+  std::ostringstream out;
+  out << std::left << std::setw(9) << "VERSION" << std::setw(22) << "CREATED" << std::setw(24)
+      << "AUTHOR" << "CHANGES\n";
+  for (size_t i = 0; i < versions.size(); ++i) {
+    const v1::Preset& version = versions[i];
+    std::string changes;
+    bool after_nothing = i + 1 == versions.size() || versions[i + 1].deleted();
+    if (version.deleted()) {
+      changes = "deleted";
+    } else if (after_nothing) {
+      changes = "created";
+    } else {
+      ASSIGN_OR_RETURN(Preset before, PresetFromStored(versions[i + 1]));
+      ASSIGN_OR_RETURN(Preset after, PresetFromStored(version));
+      for (const auto& change : DiffPresets(before, after)) {
+        changes += (changes.empty() ? "" : ", ") + change.path;
+      }
+      if (changes.empty()) changes = "no field changed";
+    }
+    out << std::left << std::setw(9) << "v" + std::to_string(version.ref().version())
+        << std::setw(22) << TimeText(version.created_at()) << std::setw(24) << version.author()
+        << changes << "\n";
   }
   return out.str();
 }

@@ -1,5 +1,6 @@
 // `sparkd presets apply DIR`: the plan (what each file would do to the daemon's presets) and
-// its application with optimistic concurrency, so a concurrent edit is refused, not lost.
+// its application with optimistic concurrency, so a concurrent edit is refused, not lost; and
+// the table of `sparkd presets history`.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +38,10 @@ StatusOr<std::vector<PlanStep>> MakePlan(const std::string& dir,
                                          const std::vector<v1::Preset>& remote, bool prune);
 
 std::string FormatPlan(const std::vector<PlanStep>& plan);
+
+// `versions` newest first (ListPresetVersions): version, time, author, and what each version
+// changed from the one before it ("created", "deleted", or the changed field paths).
+StatusOr<std::string> FormatHistory(const std::vector<v1::Preset>& versions);
 
 int RunPresetsApply(const std::vector<std::string>& args, const char* usage);
 

@@ -95,6 +95,28 @@ TEST_F(PresetPlanTest, PruneRefusesToDeleteABaseThatAFileExtends) {
                   .ok());
 }
 
+TEST_F(PresetPlanTest, HistorySaysWhatEachVersionChanged) {
+  std::vector<v1::Preset> versions = {
+      Remote("etl", 4, "executor: {memory: 8g}\nconf: {spark.sql.shuffle.partitions: 400}\n"),
+      Remote("etl", 3, "executor: {memory: 2g}\n"),
+      Remote("etl", 2, ""),
+      Remote("etl", 1, "executor: {memory: 2g}\n")};
+  versions[2].set_deleted(true);
+  for (auto& version : versions) {
+    version.set_author("tok_admin");
+    version.mutable_created_at()->set_seconds(1'800'000'000);
+  }
+  auto table = FormatHistory(versions);
+  ASSERT_TRUE(table.ok()) << table.status().ToString();
+  EXPECT_EQ(*table,
+            "VERSION  CREATED               AUTHOR                  CHANGES\n"
+            "v4       2027-01-15T08:00:00Z  tok_admin               "
+            "conf.\"spark.sql.shuffle.partitions\", executor.memory\n"
+            "v3       2027-01-15T08:00:00Z  tok_admin               created\n"
+            "v2       2027-01-15T08:00:00Z  tok_admin               deleted\n"
+            "v1       2027-01-15T08:00:00Z  tok_admin               created\n");
+}
+
 TEST_F(PresetPlanTest, AFileThatDoesNotParseStopsThePlanNamingTheFile) {
   WriteFile("good.yaml", "executor: {memory: 4g}\n");
   WriteFile("bad.yaml", "executor: {memory: 4gb}\n");

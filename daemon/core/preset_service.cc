@@ -128,6 +128,16 @@ StatusOr<std::vector<StoredPresetPtr>> PresetService::List(const Caller& caller,
   return store_->List(scope);
 }
 
+StatusOr<std::vector<StoredPresetPtr>> PresetService::History(const Caller& caller,
+                                                              const std::string& team,
+                                                              const std::string& job_type) {
+  ASSIGN_OR_RETURN(std::string scope, ReadScope(caller, team));
+  RETURN_IF_ERROR(ValidateJobType(job_type));
+  ASSIGN_OR_RETURN(auto versions, store_->History(scope, job_type));
+  if (versions.empty()) return NotFound("preset " + job_type + " not found");
+  return versions;
+}
+
 StatusOr<StoredPresetPtr> PresetService::Delete(const Caller& caller, const std::string& team,
                                                 const std::string& job_type,
                                                 int64_t expected_version) {

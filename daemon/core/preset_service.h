@@ -44,6 +44,9 @@ class PresetService {
   StatusOr<StoredPresetPtr> Get(const Caller& caller, const std::string& team,
                                 const std::string& job_type, int64_t version);
   StatusOr<std::vector<StoredPresetPtr>> List(const Caller& caller, const std::string& team);
+  // Every version of `job_type`, newest first; NOT_FOUND when it was never written.
+  StatusOr<std::vector<StoredPresetPtr>> History(const Caller& caller, const std::string& team,
+                                                 const std::string& job_type);
   // FAILED_PRECONDITION while another preset of the team extends it.
   StatusOr<StoredPresetPtr> Delete(const Caller& caller, const std::string& team,
                                    const std::string& job_type, int64_t expected_version);

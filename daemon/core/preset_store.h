@@ -57,6 +57,10 @@ class PresetStore {
 
   // The latest non-deleted version of every job type of `team`, by job type.
   virtual StatusOr<std::vector<StoredPresetPtr>> List(const std::string& team) = 0;
+
+  // Every version of `job_type`, newest first, tombstones included; empty when never written.
+  virtual StatusOr<std::vector<StoredPresetPtr>> History(const std::string& team,
+                                                         const std::string& job_type) = 0;
 };
 
 }  // namespace sparkd

@@ -199,14 +199,22 @@ void PgPresetStore::ForgetAllLatestLocked() {
 }
 
 StatusOr<std::vector<StoredPresetPtr>> PgPresetStore::List(const std::string& team) {
+  return Select(" FROM (SELECT DISTINCT ON (job_type) * FROM presets WHERE team = $1"
+                " ORDER BY job_type, version DESC) latest WHERE NOT deleted ORDER BY job_type",
+                {team});
+}
+
+StatusOr<std::vector<StoredPresetPtr>> PgPresetStore::History(const std::string& team,
+                                                              const std::string& job_type) {
+  return Select(" FROM presets WHERE team = $1 AND job_type = $2 ORDER BY version DESC",
+                {team, job_type});
+}
+
+StatusOr<std::vector<StoredPresetPtr>> PgPresetStore::Select(const std::string& from_where,
+                                                             const std::vector<PgParam>& params) {
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(
-      auto rows,
-      conn->Exec(std::string("SELECT ") + kPresetColumns +
-                     " FROM (SELECT DISTINCT ON (job_type) * FROM presets WHERE team = $1"
-                     " ORDER BY job_type, version DESC) latest WHERE NOT deleted"
-                     " ORDER BY job_type",
-                 {team}));
+  ASSIGN_OR_RETURN(auto rows, conn->Exec(std::string("SELECT ") + kPresetColumns + from_where,
+                                         params));
   std::vector<StoredPresetPtr> presets;
   for (int i = 0; i < rows.rows(); ++i) {
     ASSIGN_OR_RETURN(StoredPresetPtr preset, FromRow(rows, i));

@@ -35,6 +35,8 @@ class PgPresetStore : public PresetStore {
   StatusOr<StoredPresetPtr> Get(const std::string& team, const std::string& job_type,
                                 int64_t version) override;
   StatusOr<std::vector<StoredPresetPtr>> List(const std::string& team) override;
+  StatusOr<std::vector<StoredPresetPtr>> History(const std::string& team,
+                                                 const std::string& job_type) override;
 
   // For the PgListener: a kPresetsChannel payload names the (team, job_type) that changed.
   void ForgetLatest(std::string_view payload);
@@ -52,6 +54,9 @@ class PgPresetStore : public PresetStore {
   };
 
   StatusOr<StoredPresetPtr> Insert(const PresetWrite& write, bool tombstone);
+  // "SELECT kPresetColumns" + `from_where`, every row through FromRow.
+  StatusOr<std::vector<StoredPresetPtr>> Select(const std::string& from_where,
+                                                const std::vector<PgParam>& params);
   // Parses the rows of a SELECT of kPresetColumns, through the cache.
   StatusOr<StoredPresetPtr> FromRow(const PgResult& rows, int row);
   StoredPresetPtr Cached(const Key& key);

@@ -26,6 +26,7 @@ TEST_F(GrpcApiTest, EveryRpcChecksTokenTeamAndRole) {
   v1::PutPresetResponse put;
   v1::GetPresetResponse get_preset;
   v1::ListPresetsResponse list_presets;
+  v1::ListPresetVersionsResponse versions;
   v1::DeletePresetResponse del;
   v1::CreateTeamResponse team;
   v1::CreateTokenResponse token;
@@ -48,6 +49,9 @@ TEST_F(GrpcApiTest, EveryRpcChecksTokenTeamAndRole) {
   get_preset_req.set_team("blue");
   get_preset_req.set_job_type("heavy_shuffle");
   v1::ListPresetsRequest list_presets_req;
+  v1::ListPresetVersionsRequest versions_req;
+  versions_req.set_team("blue");
+  versions_req.set_job_type("heavy_shuffle");
   list_presets_req.set_team("blue");
   v1::DeletePresetRequest del_req;
   del_req.set_team("blue");
@@ -94,6 +98,11 @@ TEST_F(GrpcApiTest, EveryRpcChecksTokenTeamAndRole) {
       {"ListPresets",
        [&](auto& t) {
          return Call(&P::ListPresets, presets_stub_, t, list_presets_req, &list_presets);
+       },
+       StatusCode::NOT_FOUND, StatusCode::OK},
+      {"ListPresetVersions",
+       [&](auto& t) {
+         return Call(&P::ListPresetVersions, presets_stub_, t, versions_req, &versions);
        },
        StatusCode::NOT_FOUND, StatusCode::OK},
       {"DeletePreset",

@@ -107,6 +107,19 @@ TEST_F(GrpcApiTest, PresetVersionsOverGrpcWithOptimisticConcurrency) {
   EXPECT_EQ(response.preset().ref().version(), 2);
   EXPECT_FALSE(response.preset().author().empty());
 
+  v1::ListPresetVersionsRequest history;
+  history.set_job_type("platform_default");
+  v1::ListPresetVersionsResponse versions;
+  ASSERT_TRUE(Call(&v1::PresetService::Stub::ListPresetVersions, presets_stub_, blue_, history,
+                   &versions).ok());
+  ASSERT_EQ(versions.versions_size(), 2);
+  EXPECT_EQ(versions.versions(0).ref().version(), 2);
+  EXPECT_EQ(versions.versions(1).ref().version(), 1);
+  history.set_job_type("never_written");
+  EXPECT_EQ(Call(&v1::PresetService::Stub::ListPresetVersions, presets_stub_, blue_, history,
+                 &versions).error_code(),
+            StatusCode::NOT_FOUND);
+
   v1::GetPresetRequest get;
   get.set_job_type("platform_default");
   get.set_version(1);

@@ -36,6 +36,17 @@ grpc::Status PresetServiceGrpc::ListPresets(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
+grpc::Status PresetServiceGrpc::ListPresetVersions(grpc::ServerContext* context,
+                                                   const v1::ListPresetVersionsRequest* request,
+                                                   v1::ListPresetVersionsResponse* response) {
+  auto caller = authenticate_(*context);
+  if (!caller.ok()) return ToGrpcStatus(caller.status());
+  auto versions = presets_->History(*caller, request->team(), request->job_type());
+  if (!versions.ok()) return ToGrpcStatus(versions.status());
+  for (const auto& stored : *versions) ToProto(*stored, response->add_versions());
+  return grpc::Status::OK;
+}
+
 grpc::Status PresetServiceGrpc::DeletePreset(grpc::ServerContext* context,
                                              const v1::DeletePresetRequest* request,
                                              v1::DeletePresetResponse* response) {

@@ -22,6 +22,9 @@ class PresetServiceGrpc final : public v1::PresetService::Service {
                          v1::GetPresetResponse* response) override;
   grpc::Status ListPresets(grpc::ServerContext* context, const v1::ListPresetsRequest* request,
                            v1::ListPresetsResponse* response) override;
+  grpc::Status ListPresetVersions(grpc::ServerContext* context,
+                                  const v1::ListPresetVersionsRequest* request,
+                                  v1::ListPresetVersionsResponse* response) override;
   grpc::Status DeletePreset(grpc::ServerContext* context, const v1::DeletePresetRequest* request,
                             v1::DeletePresetResponse* response) override;
 
