@@ -70,17 +70,6 @@ Status PresetService::CheckTeamNamespace(const std::string& team, const JobSpec&
   return InvalidArgument("namespace: " + refusal);
 }
 
-StatusOr<std::string> PresetService::ExtendedBy(const std::string& team,
-                                               const std::string& job_type) const {
-  ASSIGN_OR_RETURN(auto presets, store_->List(team));
-  std::string names;
-  for (const auto& stored : presets) {
-    if (stored->layer.preset.extends != job_type) continue;
-    names += (names.empty() ? "" : ", ") + stored->layer.ref.job_type;
-  }
-  return names;
-}
-
 StatusOr<StoredPresetPtr> PresetService::Put(const Caller& caller, const std::string& team,
                                              const std::string& job_type,
                                              const std::string& yaml, int64_t expected_version) {
@@ -88,27 +77,8 @@ StatusOr<StoredPresetPtr> PresetService::Put(const Caller& caller, const std::st
   RETURN_IF_ERROR(ValidateJobType(job_type));
   if (expected_version < 0) return InvalidArgument("expected_version: must not be negative");
   ASSIGN_OR_RETURN(Preset preset, ParsePreset(yaml));
-  if (!preset.extends.empty()) {
-    if (preset.extends == job_type) return InvalidArgument("extends: a preset cannot extend itself");
-    auto base = store_->Get(scope, preset.extends, 0);
-    if (base.status().code() == StatusCode::kNotFound) {
-      return InvalidArgument("extends: team " + scope + " has no preset \"" + preset.extends +
-                             "\"");
-    }
-    if (!base.ok()) return base.status();
-    if (!(*base)->layer.preset.extends.empty()) {
-      return InvalidArgument("extends: " + preset.extends + " itself extends " +
-                             (*base)->layer.preset.extends + "; one level of extends only");
-    }
-  }
+  if (preset.extends == job_type) return InvalidArgument("extends: a preset cannot extend itself");
   RETURN_IF_ERROR(CheckTeamNamespace(scope, preset.spec));
-  if (!preset.extends.empty()) {
-    ASSIGN_OR_RETURN(std::string dependents, ExtendedBy(scope, job_type));
-    if (!dependents.empty()) {
-      return InvalidArgument("extends: " + job_type + " is extended by " + dependents +
-                             "; one level of extends only");
-    }
-  }
   PresetWrite write{scope, job_type, expected_version, caller.principal, clock_->Now(),
                     std::move(preset), yaml};
   return store_->Put(write);
@@ -144,11 +114,6 @@ StatusOr<StoredPresetPtr> PresetService::Delete(const Caller& caller, const std:
   ASSIGN_OR_RETURN(std::string scope, WriteScope(caller, team));
   RETURN_IF_ERROR(ValidateJobType(job_type));
   if (expected_version <= 0) return InvalidArgument("expected_version: the version to delete");
-  ASSIGN_OR_RETURN(std::string dependents, ExtendedBy(scope, job_type));
-  if (!dependents.empty()) {
-    return FailedPrecondition("preset " + job_type + " is extended by " + dependents +
-                              "; delete or change those first");
-  }
   PresetWrite write{scope, job_type, expected_version, caller.principal, clock_->Now(), {}, ""};
   return store_->Delete(write);
 }

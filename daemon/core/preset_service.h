@@ -34,10 +34,9 @@ class PresetService {
                 std::shared_ptr<const Preset> defaults)
       : store_(store), teams_(teams), clock_(clock), defaults_(std::move(defaults)) {}
 
-  // team "" = the caller's team. authorize → parse and validate the YAML → check `extends`
-  // names a preset of the same team that extends nothing (and that no preset extends this
-  // one then: one level), and that a `namespace` is one of the team's (a team created without
-  // namespaces may use any) → store a new version.
+  // team "" = the caller's team. authorize → parse and validate the YAML → check that a
+  // `namespace` is one of the team's (a team created without namespaces may use any) → the
+  // store writes a new version, checking `extends` (one level, same team) atomically with it.
   StatusOr<StoredPresetPtr> Put(const Caller& caller, const std::string& team,
                                 const std::string& job_type, const std::string& yaml,
                                 int64_t expected_version);
@@ -62,8 +61,6 @@ class PresetService {
   StatusOr<std::string> ReadScope(const Caller& caller, const std::string& team) const;
   StatusOr<std::string> WriteScope(const Caller& caller, const std::string& team) const;
   Status CheckTeamNamespace(const std::string& team, const JobSpec& spec) const;
-  // The team's presets that extend `job_type`, comma-separated ("" = none).
-  StatusOr<std::string> ExtendedBy(const std::string& team, const std::string& job_type) const;
 
   PresetStore* store_;
   TeamStore* teams_;

@@ -44,10 +44,13 @@ class PresetStore {
 
   // Writes version expected_version+1 (or latest+1 after a tombstone). Two writers with the
   // same expected version: one wins, the other gets ABORTED. NOT_FOUND for an unknown team.
+  // One level of `extends`, checked atomically with the write: INVALID_ARGUMENT when the base
+  // is missing or extends another, or when this preset extends one while others extend it.
   virtual StatusOr<StoredPresetPtr> Put(const PresetWrite& write) = 0;
 
   // Writes a tombstone version. The preset must exist and be at expected_version (ABORTED
-  // otherwise; NOT_FOUND when there is nothing to delete).
+  // otherwise; NOT_FOUND when there is nothing to delete); FAILED_PRECONDITION while another
+  // preset of the team extends it.
   virtual StatusOr<StoredPresetPtr> Delete(const PresetWrite& write) = 0;
 
   // version 0: the latest; NOT_FOUND when it is a tombstone or there is none. A given version

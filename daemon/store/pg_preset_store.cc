@@ -43,6 +43,46 @@ Status CheckExpected(const PresetWrite& w, const Latest& latest, bool tombstone)
                  std::to_string(w.expected_version) + "; re-read it and retry");
 }
 
+// One level of `extends`: a written preset's base exists and extends nothing, and a preset
+// that others extend neither extends another nor is deleted.
+Status CheckExtends(PgConnection& conn, const PresetWrite& w, bool tombstone) {
+  ASSIGN_OR_RETURN(auto live,
+                   conn.Exec("SELECT job_type, coalesce(body->>'extends', '') FROM"
+                             " (SELECT DISTINCT ON (job_type) job_type, body, deleted FROM presets"
+                             "  WHERE team = $1 ORDER BY job_type, version DESC) latest"
+                             " WHERE NOT deleted ORDER BY job_type",
+                             {w.team}));
+  std::string dependents;
+  std::optional<std::string> base_extends;  // set when the base is live
+  for (int row = 0; row < live.rows(); ++row) {
+    std::string_view job_type = live.Get(row, 0);
+    std::string_view extends = live.Get(row, 1);
+    if (extends == w.job_type && job_type != w.job_type) {
+      dependents += std::string(dependents.empty() ? "" : ", ") + std::string(job_type);
+    }
+    if (!tombstone && job_type == w.preset.extends) base_extends = std::string(extends);
+  }
+  if (tombstone) {
+    if (dependents.empty()) return Status::Ok();
+    return FailedPrecondition("preset " + w.job_type + " is extended by " + dependents +
+                              "; delete or change those first");
+  }
+  if (w.preset.extends.empty()) return Status::Ok();
+  if (!base_extends) {
+    return InvalidArgument("extends: team " + w.team + " has no preset \"" + w.preset.extends +
+                           "\"");
+  }
+  if (!base_extends->empty()) {
+    return InvalidArgument("extends: " + w.preset.extends + " itself extends " + *base_extends +
+                           "; one level of extends only");
+  }
+  if (!dependents.empty()) {
+    return InvalidArgument("extends: " + w.job_type + " is extended by " + dependents +
+                           "; one level of extends only");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 StoredPresetPtr PgPresetStore::Cached(const Key& key) {
@@ -80,13 +120,6 @@ StatusOr<StoredPresetPtr> PgPresetStore::FromRow(const PgResult& rows, int row) 
 }
 
 StatusOr<StoredPresetPtr> PgPresetStore::Insert(const PresetWrite& w, bool tombstone) {
-  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(auto team, conn->Exec("SELECT 1 FROM teams WHERE name = $1", {w.team}));
-  if (team.rows() == 0) return NotFound("team " + w.team + " not found");
-  ASSIGN_OR_RETURN(Latest latest, ReadLatest(*conn, w.team, w.job_type));
-  RETURN_IF_ERROR(CheckExpected(w, latest, tombstone));
-  // Two writers that both read `latest` insert the same version: the primary key lets exactly
-  // one of them in, and the other learns it lost here.
   // The notification commits with the row: every daemon's latest-version cache hears of it.
   static const std::string kInsert =
       std::string("WITH ins AS (INSERT INTO presets (team, job_type, version, body, source_yaml,"
@@ -95,18 +128,35 @@ StatusOr<StoredPresetPtr> PgPresetStore::Insert(const PresetWrite& w, bool tombs
                   " n AS (SELECT pg_notify('") +
       kPresetsChannel + "', team || '/' || job_type) FROM ins) SELECT " + kPresetColumns +
       " FROM ins, (SELECT count(*) FROM n) AS notified";
-  auto rows = conn->Exec(
-      kInsert,
-      {w.team, w.job_type, std::to_string(latest.version + 1),
-       tombstone ? "{}" : PresetToJson(w.preset).dump(), tombstone ? "" : w.source_yaml,
-       w.author, ToMicrosParam(w.at), tombstone ? "true" : "false"});
-  if (rows.status().code() == StatusCode::kAlreadyExists) {
-    return Aborted("preset " + w.job_type + " of team " + w.team +
-                   " was written concurrently; re-read it and retry");
-  }
-  if (!rows.ok()) return rows.status();
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  StoredPresetPtr written;
+  RETURN_IF_ERROR(InTransaction(*conn, [&](PgConnection& c) -> Status {
+    // One preset write per team at a time: the checks of `extends` read the team's other job
+    // types, which a concurrent write could change between the check and the insert.
+    RETURN_IF_ERROR(
+        c.Exec("SELECT pg_advisory_xact_lock(hashtext($1))", {"sparkd_presets/" + w.team})
+            .status());
+    ASSIGN_OR_RETURN(auto team, c.Exec("SELECT 1 FROM teams WHERE name = $1", {w.team}));
+    if (team.rows() == 0) return NotFound("team " + w.team + " not found");
+    ASSIGN_OR_RETURN(Latest latest, ReadLatest(c, w.team, w.job_type));
+    RETURN_IF_ERROR(CheckExpected(w, latest, tombstone));
+    RETURN_IF_ERROR(CheckExtends(c, w, tombstone));
+    auto rows = c.Exec(
+        kInsert,
+        {w.team, w.job_type, std::to_string(latest.version + 1),
+         tombstone ? "{}" : PresetToJson(w.preset).dump(), tombstone ? "" : w.source_yaml,
+         w.author, ToMicrosParam(w.at), tombstone ? "true" : "false"});
+    // Kept although the lock serialises this daemon's writers: a row written by other means.
+    if (rows.status().code() == StatusCode::kAlreadyExists) {
+      return Aborted("preset " + w.job_type + " of team " + w.team +
+                     " was written concurrently; re-read it and retry");
+    }
+    if (!rows.ok()) return rows.status();
+    ASSIGN_OR_RETURN(written, FromRow(*rows, 0));
+    return Status::Ok();
+  }));
   ForgetLatest(JobTypeKey{w.team, w.job_type});
-  return FromRow(*rows, 0);
+  return written;
 }
 
 StatusOr<StoredPresetPtr> PgPresetStore::Put(const PresetWrite& write) {

@@ -249,6 +249,38 @@ TEST_F(TeamPresetStoreTest, TwoConcurrentWritersOfOneVersionOneWinsTheOtherIsAbo
   EXPECT_EQ((*latest)->layer.ref.version, 11);
 }
 
+TEST_F(TeamPresetStoreTest, ABaseIsNeverDeletedUnderAPresetThatExtendsItConcurrently) {
+  // Each round races deleting the base against writing a preset that extends it; whatever
+  // the order, no round may end with the base deleted and the dependent live.
+  auto latest_version = [&](const std::string& job_type) -> int64_t {
+    auto latest = presets_->Get("blue", job_type, 0);
+    return latest.ok() ? (*latest)->layer.ref.version : 0;
+  };
+  for (int round = 0; round < 20; ++round) {
+    if (latest_version("base") == 0) {
+      ASSERT_TRUE(presets_->Put(Write("executor: {memory: 4g}\n", 0, "blue", "base")).ok());
+    }
+    if (int64_t dependent = latest_version("heavy"); dependent > 0) {
+      ASSERT_TRUE(presets_->Delete(Write("", dependent, "blue", "heavy")).ok());
+    }
+    PresetWrite remove_base = Write("", latest_version("base"), "blue", "base");
+    PresetWrite extend_base = Write("extends: base\nexecutor: {cores: 4}\n", 0, "blue", "heavy");
+    std::barrier start(2);
+    std::thread deleter([&] {
+      start.arrive_and_wait();
+      (void)presets_->Delete(remove_base);
+    });
+    std::thread extender([&] {
+      start.arrive_and_wait();
+      (void)presets_->Put(extend_base);
+    });
+    deleter.join();
+    extender.join();
+    EXPECT_FALSE(latest_version("base") == 0 && latest_version("heavy") > 0)
+        << "round " << round << ": heavy extends a deleted base";
+  }
+}
+
 TEST_F(TeamPresetStoreTest, DeleteWritesATombstoneThatListAndGetLatestSkip) {
   ASSERT_TRUE(presets_->Put(Write("executor: {memory: 4g}\n", 0)).ok());
   ASSERT_TRUE(presets_->Put(Write("executor: {memory: 8g}\n", 0, "blue", "heavy")).ok());
