@@ -95,6 +95,11 @@ def _run(command: list[str], what: str) -> None:
         )
 
 
+def _remove_core_module(root: Path) -> None:
+    for built in (root / "sparkd_provider").glob(f"{_CORE_MODULE}.*"):
+        built.unlink()
+
+
 def build_core_module(root: Path) -> Path:
     """Compiles _sparkd_core for this interpreter into sparkd_provider/; returns its path."""
     import pybind11
@@ -131,10 +136,8 @@ def build_core_module(root: Path) -> Path:
         "compiling the sparkd core",
     )
     built = build_dir / "daemon" / "python" / f"{_CORE_MODULE}{suffix}"
-    package = root / "sparkd_provider"
-    for stale in package.glob(f"{_CORE_MODULE}.*"):
-        stale.unlink()
-    target = package / built.name
+    _remove_core_module(root)
+    target = root / "sparkd_provider" / built.name
     shutil.copy2(built, target)
     return target
 
@@ -157,8 +160,7 @@ class CustomBuildHook(BuildHookInterface):
         if self.target_name != "wheel":
             return
         if os.environ.get(WITHOUT_CORE_ENV) == "1":
-            for stale in (root / "sparkd_provider").glob(f"{_CORE_MODULE}.*"):
-                stale.unlink()
+            _remove_core_module(root)  # a module from an earlier build must not ship
             return
         build_core_module(root)
         # A compiled module: the wheel is for this Python and platform only.

@@ -22,7 +22,7 @@ class BootstrapTest : public ::testing::Test {
     spdlog::set_default_logger(std::make_shared<spdlog::logger>(
         "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(*log_)));
     db_ = store::TestDatabase::Create();
-    pool_ = store::PgPool::Create(db_->url(), 4).value();
+    pool_ = db_->NewPool(4);
   }
   void TearDown() override { spdlog::set_default_logger(previous_logger_); }
 

@@ -22,9 +22,7 @@ class PgJobStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = TestDatabase::Create();
-    auto pool = PgPool::Create(db_->url(), 8);
-    ASSERT_TRUE(pool.ok()) << pool.status().ToString();
-    pool_ = std::move(*pool);
+    pool_ = db_->NewPool(8);
     store_ = std::make_unique<PgJobStore>(pool_.get(), &clock_);
   }
 

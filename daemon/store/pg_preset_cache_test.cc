@@ -28,8 +28,8 @@ class PresetCacheTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = TestDatabase::Create();
-    writer_pool_ = Pool();
-    reader_pool_ = Pool();
+    writer_pool_ = db_->NewPool(2);
+    reader_pool_ = db_->NewPool(2);
     PgTeamStore teams(writer_pool_.get());
     ASSERT_TRUE(teams.CreateTeam({"blue", {}}).ok());
     writer_ = std::make_unique<PgPresetStore>(writer_pool_.get());
@@ -38,12 +38,6 @@ class PresetCacheTest : public ::testing::Test {
     ASSERT_TRUE(conn.ok());
     sql_ = std::move(*conn);
     ASSERT_TRUE(writer_->Put(Write(0)).ok());
-  }
-
-  std::unique_ptr<PgPool> Pool() {
-    auto pool = PgPool::Create(db_->url(), 2);
-    EXPECT_TRUE(pool.ok()) << pool.status().ToString();
-    return pool.ok() ? std::move(*pool) : nullptr;
   }
 
   static PresetWrite Write(int64_t expected) {

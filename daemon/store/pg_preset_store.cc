@@ -169,19 +169,15 @@ StatusOr<StoredPresetPtr> PgPresetStore::Delete(const PresetWrite& write) {
 
 StatusOr<StoredPresetPtr> PgPresetStore::Get(const std::string& team, const std::string& job_type,
                                              int64_t version) {
-  if (version > 0) {
-    if (auto hit = Cached({team, job_type, version})) return hit;
-    ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-    ASSIGN_OR_RETURN(auto rows, conn->Exec(std::string("SELECT ") + kPresetColumns +
-                                               " FROM presets WHERE team = $1 AND job_type = $2"
-                                               " AND version = $3",
-                                           {team, job_type, std::to_string(version)}));
-    if (rows.rows() == 0) {
-      return NotFound("preset " + job_type + " v" + std::to_string(version) + " not found");
-    }
-    return FromRow(rows, 0);
+  if (version <= 0) return GetLatest(team, job_type);
+  if (auto hit = Cached({team, job_type, version})) return hit;
+  ASSIGN_OR_RETURN(auto rows, Select(" FROM presets WHERE team = $1 AND job_type = $2"
+                                     " AND version = $3",
+                                     {team, job_type, std::to_string(version)}));
+  if (rows.empty()) {
+    return NotFound("preset " + job_type + " v" + std::to_string(version) + " not found");
   }
-  return GetLatest(team, job_type);
+  return rows.front();
 }
 
 StatusOr<StoredPresetPtr> PgPresetStore::GetLatest(const std::string& team,
@@ -199,15 +195,11 @@ StatusOr<StoredPresetPtr> PgPresetStore::GetLatest(const std::string& team,
     generation = latest_generation_;
   }
   // The latest row in one round trip; its body is parsed only on a cache miss.
-  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(auto rows, conn->Exec(std::string("SELECT ") + kPresetColumns +
-                                             " FROM presets WHERE team = $1 AND job_type = $2"
-                                             " ORDER BY version DESC LIMIT 1",
-                                         {team, job_type}));
+  ASSIGN_OR_RETURN(auto rows, Select(" FROM presets WHERE team = $1 AND job_type = $2"
+                                     " ORDER BY version DESC LIMIT 1",
+                                     {team, job_type}));
   StoredPresetPtr latest;
-  if (rows.rows() > 0 && rows.Get(0, 7) != "t") {
-    ASSIGN_OR_RETURN(latest, FromRow(rows, 0));
-  }
+  if (!rows.empty() && !rows.front()->deleted) latest = rows.front();
   {
     std::lock_guard lock(mu_);
     if (latest_enabled_ && generation == latest_generation_) {

@@ -15,9 +15,7 @@ class TeamPresetStoreTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = TestDatabase::Create();
-    auto pool = PgPool::Create(db_->url(), 8);
-    ASSERT_TRUE(pool.ok()) << pool.status().ToString();
-    pool_ = std::move(*pool);
+    pool_ = db_->NewPool(8);
     teams_ = std::make_unique<PgTeamStore>(pool_.get());
     presets_ = std::make_unique<PgPresetStore>(pool_.get());
     ASSERT_TRUE(teams_->CreateTeam({"blue", {"spark-blue"}}).ok());

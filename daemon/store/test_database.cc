@@ -56,6 +56,12 @@ const std::string& TemplateName(const std::string& admin_url) {
 
 }  // namespace
 
+std::unique_ptr<PgPool> TestDatabase::NewPool(int size) const {
+  auto pool = PgPool::Create(url_, size);
+  if (!pool.ok()) Die("cannot open a pool on " + name_ + ": " + pool.status().ToString());
+  return std::move(*pool);
+}
+
 std::unique_ptr<TestDatabase> TestDatabase::Create() {
   const char* admin_url = std::getenv("SPARKD_TEST_PG_URL");
   if (!admin_url || !*admin_url) {

@@ -16,6 +16,8 @@ class TestDatabase {
   ~TestDatabase();
 
   const std::string& url() const { return url_; }
+  // A pool on this database; aborts with the reason when it cannot connect.
+  std::unique_ptr<PgPool> NewPool(int size) const;
 
  private:
   TestDatabase(std::string admin_url, std::string name, std::string url)

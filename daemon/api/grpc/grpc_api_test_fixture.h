@@ -44,7 +44,7 @@ class GrpcApiTest : public ::testing::Test {
     spdlog::set_default_logger(logger);
 
     db_ = store::TestDatabase::Create();
-    pool_ = store::PgPool::Create(db_->url(), 8).value();
+    pool_ = db_->NewPool(8);
     clock_ = NewSystemClock();
     ids_ = NewRandomIdGenerator(clock_.get());
     job_store_ = std::make_unique<store::PgJobStore>(pool_.get(), clock_.get());
