@@ -7,6 +7,7 @@
 #include "daemon/cli/client_commands.h"
 #include "daemon/cli/diagnose_command.h"
 #include "daemon/cli/preset_commands.h"
+#include "daemon/cli/terminal_text.h"
 #include "daemon/server/daemon.h"
 
 namespace {
@@ -20,6 +21,7 @@ constexpr const char* kUsage =
     "  submit     submit a Spark job and print its id and links\n"
     "  run        submit a job, stream its driver output and state changes, print its report\n"
     "  status     show a job: timeline, executors and why each ended, links\n"
+    "  logs       print (or --follow) a job's driver output\n"
     "  cancel     cancel a job\n"
     "  list       list recent jobs\n"
     "  resolve    dry run of submit: the effective spec from your team's presets, and why\n"
@@ -45,6 +47,7 @@ int main(int argc, char** argv) {
   if (command == "run") return sparkd::cli::RunRun(args);
   if (command == "status") return sparkd::cli::RunStatus(args);
   if (command == "cancel") return sparkd::cli::RunCancel(args);
+  if (command == "logs") return sparkd::cli::RunLogs(args);
   if (command == "list") return sparkd::cli::RunList(args);
   if (command == "resolve") return sparkd::cli::RunResolve(args);
   if (command == "presets") return sparkd::cli::RunPresets(args);
@@ -56,6 +59,7 @@ int main(int argc, char** argv) {
     std::cout << kUsage;
     return 0;
   }
-  std::cerr << "sparkd: unknown command \"" << command << "\"\n\n" << kUsage;
+  std::cerr << "sparkd: unknown command \"" << sparkd::cli::TerminalText(command) << "\"\n\n"
+            << kUsage;
   return 2;
 }

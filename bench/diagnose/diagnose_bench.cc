@@ -31,12 +31,12 @@ std::string LogBlock(int n) {
   std::string s;
   for (int i = 0; i < 40; ++i) {
     s += "26/03/02 01:27:52 INFO TaskSetManager: Finished task " + t + "." + std::to_string(i) +
-         " in stage 3.0 (TID " + t + ") in 412 ms on 10.42.1.19 (executor " + e +
-         ") (17/200)\n";
+         " in stage 3.0 (TID " + t + ") in 412 ms on 10.42.1.19 (executor " + e + ") (17/200)\n";
     s += "26/03/02 01:27:52 INFO BlockManagerInfo: Added broadcast_12_piece0 in memory on "
          "10.42.1.19:41235 (size: 7.1 KiB, free: 2.1 GiB)\n";
     s += "26/03/02 01:27:52 INFO TaskSetManager: Starting task 18.0 in stage 3.0 (TID 212) "
-         "(10.42.1.19, executor " + e + ", partition 18, PROCESS_LOCAL, 7823 bytes)\n";
+         "(10.42.1.19, executor " +
+         e + ", partition 18, PROCESS_LOCAL, 7823 bytes)\n";
     s += "26/03/02 01:27:53 INFO MemoryStore: Block rdd_7_3 stored as values in memory "
          "(estimated size 12.4 MiB, free 1.9 GiB)\n";
   }
@@ -59,7 +59,8 @@ std::string LogBlock(int n) {
       break;
     default:
       s += "26/03/02 02:10:33 WARN TaskSetManager: Lost task 1.0 in stage 2.0 (TID 9) "
-           "(10.0.0.5 executor " + e + "): java.lang.OutOfMemoryError: Java heap space\n";
+           "(10.0.0.5 executor " +
+           e + "): java.lang.OutOfMemoryError: Java heap space\n";
   }
   return s;
 }
@@ -71,14 +72,18 @@ std::string PodJson(int n) {
       R"("terminated":{"exitCode":0,"reason":"Completed"})",
       R"("waiting":{"reason":"ImagePullBackOff","message":"Back-off pulling image"})"};
   std::string id = std::to_string(n);
-  return R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"etl-)" + id +
-         R"(-exec-)" + id + R"(","namespace":"analytics","labels":{"spark-role":"executor",)"
-         R"("spark-exec-id":")" + id + R"("}},"spec":{"nodeName":"ip-10-0-3-17",)"
+  return R"({"apiVersion":"v1","kind":"Pod","metadata":{"name":"etl-)" + id + R"(-exec-)" + id +
+         R"(","namespace":"analytics","labels":{"spark-role":"executor",)"
+         R"("spark-exec-id":")" +
+         id +
+         R"("}},"spec":{"nodeName":"ip-10-0-3-17",)"
          R"("containers":[{"name":"fluent-bit"},{"name":"spark-kubernetes-executor",)"
          R"("resources":{"limits":{"memory":"4505Mi"}}}]},"status":{"phase":"Failed",)"
          R"("containerStatuses":[{"name":"fluent-bit","state":{"terminated":{"exitCode":0,)"
          R"("reason":"Completed"}}},{"name":"spark-kubernetes-executor","restartCount":0,)"
-         R"("state":{)" + kStates[n % 4] + R"(}}],"conditions":[{"type":"PodScheduled",)"
+         R"("state":{)" +
+         kStates[n % 4] +
+         R"(}}],"conditions":[{"type":"PodScheduled",)"
          R"("status":"True"}]}})";
 }
 
@@ -102,10 +107,14 @@ int main(int argc, char** argv) {
   bool keep = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--size-mb" && i + 1 < argc) size_mb = std::strtoul(argv[++i], nullptr, 10);
-    else if (a == "--pods" && i + 1 < argc) pods = std::atoi(argv[++i]);
-    else if (a == "--dir" && i + 1 < argc) dir = argv[++i];
-    else if (a == "--keep") keep = true;
+    if (a == "--size-mb" && i + 1 < argc)
+      size_mb = std::strtoul(argv[++i], nullptr, 10);
+    else if (a == "--pods" && i + 1 < argc)
+      pods = std::atoi(argv[++i]);
+    else if (a == "--dir" && i + 1 < argc)
+      dir = argv[++i];
+    else if (a == "--keep")
+      keep = true;
     else {
       std::cerr << "usage: diagnose_bench [--size-mb N] [--pods N] [--dir DIR] [--keep]\n";
       return 2;

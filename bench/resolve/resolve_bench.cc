@@ -21,7 +21,7 @@ image: apache/spark:3.5.3
 driver: {memory: 1g, cores: 1}
 executor: {memory: 2g, cores: 1, instances: 2}
 labels: {managed-by: sparkd}
-conf: {spark.eventLog.enabled: true, spark.dynamicAllocation.shuffleTracking.enabled: true}
+conf: {spark.ui.enabled: true, spark.dynamicAllocation.shuffleTracking.enabled: true}
 )";
 
 constexpr const char* kBase = R"(
@@ -88,7 +88,7 @@ conf:
   spark.kubernetes.executor.deleteOnTermination: true
   spark.hadoop.fs.s3a.fast.upload: true
   spark.hadoop.fs.s3a.connection.maximum: 200
-  spark.eventLog.dir: s3a://spark-logs/team-a
+  spark.sql.warehouse.dir: s3a://warehouse/team-a
   spark.ui.enabled: true
 enforce: [namespace, serviceAccount, nodeSelector]
 )";
@@ -142,8 +142,7 @@ int Run(double seconds) {
 
   std::printf("preset: %zu conf keys, %zu tolerations, affinity, 3 layers + request\n",
               preset.preset.spec.conf.size(), preset.preset.spec.tolerations.size());
-  std::printf("resolve (parsed presets)      %10.0f /s  %7.2f us each\n", resolves,
-              1e6 / resolves);
+  std::printf("resolve (parsed presets)      %10.0f /s  %7.2f us each\n", resolves, 1e6 / resolves);
   std::printf("resolve + render Spark conf   %10.0f /s  %7.2f us each\n", resolve_render,
               1e6 / resolve_render);
   std::printf("parse preset YAML only        %10.0f /s  %7.2f us each\n", parses, 1e6 / parses);

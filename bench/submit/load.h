@@ -26,8 +26,8 @@ struct LoadOptions {
 };
 
 struct LoadResult {
-  int64_t ok = 0;       // successful operations in the measured window
-  int64_t errors = 0;   // failed operations in the measured window
+  int64_t ok = 0;      // successful operations in the measured window
+  int64_t errors = 0;  // failed operations in the measured window
   std::string first_error;
   double per_second = 0;  // ok / measured seconds
   double p50_ms = 0;

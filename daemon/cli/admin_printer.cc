@@ -4,13 +4,14 @@
 #include <vector>
 
 #include "daemon/cli/job_printer.h"
+#include "daemon/cli/terminal_text.h"
 
 namespace sparkd::cli {
 namespace {
 
 using Row = std::vector<std::string>;
 
-std::string CellText(const std::string& text) { return text.empty() ? "-" : text; }
+std::string CellText(const std::string& text) { return text.empty() ? "-" : TerminalText(text); }
 
 // Characters, not bytes, so a description in UTF-8 keeps the columns after it aligned.
 size_t Width(const std::string& cell) {
@@ -36,15 +37,40 @@ void PrintTable(const std::vector<Row>& rows, std::ostream& out) {
 
 }  // namespace
 
-std::string RoleText(v1::Role role) { return role == v1::ROLE_ADMIN ? "admin" : "member"; }
+std::string RoleText(v1::Role role) {
+  switch (role) {
+    case v1::ROLE_TEAM_ADMIN:
+      return "team-admin";
+    case v1::ROLE_PLATFORM_ADMIN:
+      return "platform-admin";
+    case v1::ROLE_UNSPECIFIED:
+    case v1::ROLE_MEMBER:
+      return "member";
+    default:
+      return "role " + std::to_string(role);
+  }
+}
 
-void PrintTeamTable(const google::protobuf::RepeatedPtrField<v1::Team>& teams,
-                    std::ostream& out) {
+std::string RoleReach(v1::Role role, const std::string& team) {
+  switch (role) {
+    case v1::ROLE_TEAM_ADMIN:
+      return "team admin of team " + team + ": manages team " + team +
+             "'s presets and tokens, and its jobs; no other team's";
+    case v1::ROLE_PLATFORM_ADMIN:
+      return "platform admin (team " + team +
+             "): manages every team, its tokens and presets, and sees every team's jobs";
+    default:
+      return "member of team " + team + ": submits, sees and cancels team " + team +
+             "'s jobs and reads its presets";
+  }
+}
+
+void PrintTeamTable(const google::protobuf::RepeatedPtrField<v1::Team>& teams, std::ostream& out) {
   std::vector<Row> rows = {{"NAME", "NAMESPACES"}};
   for (const auto& team : teams) {
     std::string namespaces;
     for (const auto& ns : team.namespaces()) namespaces += (namespaces.empty() ? "" : ",") + ns;
-    rows.push_back({team.name(), CellText(namespaces)});
+    rows.push_back({CellText(team.name()), CellText(namespaces)});
   }
   PrintTable(rows, out);
 }
@@ -53,7 +79,7 @@ void PrintTokenTable(const google::protobuf::RepeatedPtrField<v1::TokenInfo>& to
                      std::ostream& out) {
   std::vector<Row> rows = {{"ID", "TEAM", "ROLE", "DESCRIPTION", "CREATED", "REVOKED"}};
   for (const auto& token : tokens) {
-    rows.push_back({token.id(), token.team(), RoleText(token.role()),
+    rows.push_back({CellText(token.id()), CellText(token.team()), RoleText(token.role()),
                     CellText(token.description()), TimeText(token.created_at()),
                     token.has_revoked_at() ? TimeText(token.revoked_at()) : "-"});
   }

@@ -9,7 +9,9 @@
 
 namespace sparkd::cli {
 
-std::string RoleText(v1::Role role);  // "admin", "member"
+std::string RoleText(v1::Role role);  // "member", "team-admin", "platform-admin"
+// What a token of `role` in `team` may do, in one line, e.g. "team admin of team blue: ...".
+std::string RoleReach(v1::Role role, const std::string& team);
 
 // NAME, NAMESPACES.
 void PrintTeamTable(const google::protobuf::RepeatedPtrField<v1::Team>& teams, std::ostream& out);

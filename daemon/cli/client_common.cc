@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "daemon/cli/terminal_text.h"
+
 namespace sparkd::cli {
 
 std::string DaemonAddress(const ParsedFlags& flags) {
@@ -26,11 +28,11 @@ std::unique_ptr<grpc::ClientContext> AuthorizedContext(std::chrono::seconds dead
 
 int ReportError(const grpc::Status& status, const ParsedFlags& flags) {
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-    std::cerr << "sparkd: cannot reach the daemon at " << DaemonAddress(flags) << ": "
-              << status.error_message() << "\n";
+    std::cerr << "sparkd: cannot reach the daemon at " << TerminalText(DaemonAddress(flags)) << ": "
+              << TerminalText(status.error_message(), Newlines::kKeep) << "\n";
     return kExitUnavailable;
   }
-  std::cerr << "sparkd: " << status.error_message() << "\n";
+  std::cerr << "sparkd: " << TerminalText(status.error_message(), Newlines::kKeep) << "\n";
   if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
     std::cerr << "sparkd: set SPARKD_TOKEN to a token from `sparkd admin create-token`\n";
   }
@@ -52,7 +54,7 @@ StatusOr<ParsedFlags> ParseCommandFlags(const std::vector<std::string>& args, Fl
 
 int UsageExit(const Status& status, const char* usage) {
   if (status.code() == StatusCode::kCancelled) return 0;
-  std::cerr << "sparkd: " << status.message() << "\n\n" << usage;
+  std::cerr << "sparkd: " << TerminalText(status.message(), Newlines::kKeep) << "\n\n" << usage;
   return kExitUsage;
 }
 

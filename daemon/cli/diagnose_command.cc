@@ -10,6 +10,7 @@
 #include <ostream>
 #include <string>
 
+#include "daemon/cli/terminal_text.h"
 #include "daemon/core/classify/classify.h"
 
 namespace sparkd::cli {
@@ -42,21 +43,52 @@ struct Options {
   std::vector<std::string> files;
 };
 
+// JSON for machines that people also read on a terminal: controls, DEL, C1 and the characters
+// that reorder text are \u escapes (still the same string to a JSON reader); bytes that are
+// not UTF-8, which JSON cannot hold, become U+FFFD.
 std::string JsonString(std::string_view s) {
   std::string out = "\"";
-  for (char ch : s) {
-    auto c = static_cast<unsigned char>(ch);
+  auto escape = [&out](unsigned code) {
+    char buf[8];
+    std::snprintf(buf, sizeof(buf), "\\u%04x", code);
+    out += buf;
+  };
+  for (size_t pos = 0; pos < s.size();) {
+    const char ch = s[pos];
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x80) {
+      const size_t start = pos;
+      auto code_point = NextCodePoint(s, pos);
+      if (!code_point) {
+        out += "\\ufffd";
+        ++pos;
+      } else if (ReordersOrControls(*code_point)) {
+        escape(*code_point);
+      } else {
+        out.append(s.substr(start, pos - start));
+      }
+      continue;
+    }
+    ++pos;
     switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\u%04x", c);
-          out += buf;
+        if (c < 0x20 || c == 0x7f) {
+          escape(c);
         } else {
           out += ch;
         }
@@ -84,9 +116,10 @@ void PrintTable(const std::vector<Diagnosis>& ds, std::ostream& out) {
   std::vector<std::vector<std::string>> rows = {
       {"SOURCE", "SUBJECT", "ID", "REASON", "EXIT", "EVIDENCE"}};
   for (const Diagnosis& d : ds) {
-    rows.push_back({Cut(d.source, 30), std::string(classify::SubjectName(d.subject)),
-                    Cut(d.id.value_or("-"), 30), std::string(ExitReasonName(d.reason)),
-                    d.exit_code ? std::to_string(*d.exit_code) : "-", Cut(d.evidence, 90)});
+    rows.push_back(
+        {TerminalText(Cut(d.source, 30)), std::string(classify::SubjectName(d.subject)),
+         TerminalText(Cut(d.id.value_or("-"), 30)), std::string(ExitReasonName(d.reason)),
+         d.exit_code ? std::to_string(*d.exit_code) : "-", TerminalText(Cut(d.evidence, 90))});
   }
   std::vector<size_t> width(6, 0);
   for (const auto& row : rows) {
@@ -103,7 +136,7 @@ void PrintTable(const std::vector<Diagnosis>& ds, std::ostream& out) {
   for (const Diagnosis& d : ds) {
     if (std::find(seen.begin(), seen.end(), d.reason) != seen.end()) continue;
     seen.push_back(d.reason);
-    out << ExitReasonName(d.reason) << ": " << d.advice << "\n";
+    out << ExitReasonName(d.reason) << ": " << TerminalText(d.advice) << "\n";
   }
 }
 
@@ -160,12 +193,13 @@ bool ParseArgs(const std::vector<std::string>& args, Options* options, std::ostr
     if (a == "--format" || a.starts_with("--format=")) {
       std::string value = a == "--format" ? (i + 1 < args.size() ? args[++i] : "") : a.substr(9);
       if (value != "json" && value != "text") {
-        err << "sparkd diagnose: --format must be json or text, not \"" << value << "\"\n";
+        err << "sparkd diagnose: --format must be json or text, not \"" << TerminalText(value)
+            << "\"\n";
         return false;
       }
       options->json = value == "json";
     } else if (a.size() > 1 && a[0] == '-') {
-      err << "sparkd diagnose: unknown option " << a << "\n";
+      err << "sparkd diagnose: unknown option " << TerminalText(a) << "\n";
       return false;
     } else {
       options->files.push_back(a);
@@ -210,7 +244,7 @@ int RunDiagnoseCommand(const std::vector<std::string>& args, std::istream& stdin
       }
     }
     if (!ok) {
-      err << "sparkd diagnose: " << file << ": " << why << "\n";
+      err << "sparkd diagnose: " << TerminalText(file) << ": " << TerminalText(why) << "\n";
       status = 2;
       continue;
     }

@@ -55,7 +55,7 @@ TEST(DiagnoseCommandTest, ExitCodeAndNullId) {
 
 TEST(DiagnoseCommandTest, TextTable) {
   Result r = RunCli({"--format=text", Sample("16-driver-log-jvm-oom-52.txt"),
-                  Sample("11-executor-oomkilled-describe.txt")});
+                     Sample("11-executor-oomkilled-describe.txt")});
   EXPECT_EQ(r.status, 0);
   EXPECT_EQ(r.out.rfind("SOURCE", 0), 0u) << r.out;
   EXPECT_NE(r.out.find("JVM_OOM"), std::string::npos);
@@ -93,8 +93,8 @@ TEST(DiagnoseCommandTest, LargeLogIsStreamed) {
   {
     std::ofstream f(path);
     for (int i = 0; i < 60000; ++i) {
-      f << "24/01/02 10:00:00 INFO TaskSetManager: Finished task " << i
-        << ".0 in stage 1.0 (TID " << i << ") in 12 ms on 10.0.0.1 (executor 1) (1/2)\n";
+      f << "24/01/02 10:00:00 INFO TaskSetManager: Finished task " << i << ".0 in stage 1.0 (TID "
+        << i << ") in 12 ms on 10.0.0.1 (executor 1) (1/2)\n";
     }
     f << "24/01/02 10:00:01 ERROR TaskSchedulerImpl: Lost executor 1 on 10.0.0.1: \n"
       << "The executor with id 1 exited with exit code 52(JVM OOM).\n";

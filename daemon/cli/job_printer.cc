@@ -6,6 +6,8 @@
 #include <iomanip>
 #include <vector>
 
+#include "daemon/cli/terminal_text.h"
+
 namespace sparkd::cli {
 namespace {
 
@@ -24,12 +26,18 @@ std::string Duration(const v1::Job& job) {
 // Failures first (OOM at the top: the most common and most fixable), successes last.
 int ReasonRank(v1::ExitReason reason) {
   switch (reason) {
-    case v1::EXIT_REASON_OOM_KILLED: return 0;
-    case v1::EXIT_REASON_JVM_OOM: return 1;
-    case v1::EXIT_REASON_SUCCEEDED: return 90;
-    case v1::EXIT_REASON_KILLED_BY_DRIVER: return 91;
-    case v1::EXIT_REASON_UNSPECIFIED: return 99;
-    default: return 10;
+    case v1::EXIT_REASON_OOM_KILLED:
+      return 0;
+    case v1::EXIT_REASON_JVM_OOM:
+      return 1;
+    case v1::EXIT_REASON_SUCCEEDED:
+      return 90;
+    case v1::EXIT_REASON_KILLED_BY_DRIVER:
+      return 91;
+    case v1::EXIT_REASON_UNSPECIFIED:
+      return 99;
+    default:
+      return 10;
   }
 }
 
@@ -54,47 +62,53 @@ std::string ReasonName(v1::ExitReason reason) {
 
 void PrintLinks(const v1::Job& job, std::ostream& out) {
   if (job.links().job_page().empty()) return;
-  out << "  job page:  " << job.links().job_page() << "\n"
-      << "  Spark UI:  " << job.links().spark_ui() << "\n"
-      << "  logs:      " << job.links().logs() << "\n";
+  out << "  job page:  " << TerminalText(job.links().job_page()) << "\n"
+      << "  Spark UI:  " << TerminalText(job.links().spark_ui()) << "\n"
+      << "  logs:      " << TerminalText(job.links().logs()) << "\n";
 }
 
 void PrintEvent(const v1::JobEvent& event, std::ostream& out) {
   out << "[" << TimeText(event.at()) << "] " << StateName(event.to_state());
-  if (!event.message().empty()) out << ": " << event.message();
+  if (!event.message().empty()) out << ": " << TerminalText(event.message());
   out << "\n";
 }
 
 void PrintReport(const v1::Job& job, std::ostream& out) {
-  out << "\n== sparkd job " << job.id() << ": " << StateName(job.state()) << " ==\n";
+  out << "\n== sparkd job " << TerminalText(job.id()) << ": " << StateName(job.state()) << " ==\n";
   out << "state:     " << StateName(job.state());
-  if (!job.state_message().empty()) out << " (" << job.state_message() << ")";
+  if (!job.state_message().empty()) out << " (" << TerminalText(job.state_message()) << ")";
   out << "\nduration:  " << Duration(job) << "\n";
-  out << "app id:    " << (job.spark_app_id().empty() ? "-" : job.spark_app_id()) << "\n";
+  out << "app id:    " << (job.spark_app_id().empty() ? "-" : TerminalText(job.spark_app_id()))
+      << "\n";
   std::vector<const v1::Executor*> executors;
   for (const auto& x : job.executors()) executors.push_back(&x);
   std::stable_sort(executors.begin(), executors.end(), [](auto* a, auto* b) {
     return ReasonRank(a->reason()) < ReasonRank(b->reason());
   });
   if (!executors.empty()) {
-    out << "executors:\n";
+    out << "driver and executors:\n";
     out << "  " << std::left << std::setw(10) << "ID" << std::setw(20) << "REASON" << std::setw(6)
-        << "EXIT" << "EVIDENCE\n";
+        << "EXIT"
+        << "EVIDENCE\n";
     for (const auto* x : executors) {
-      out << "  " << std::left << std::setw(10) << x->executor_id() << std::setw(20)
+      out << "  " << std::left << std::setw(10) << TerminalText(x->executor_id()) << std::setw(20)
           << ReasonName(x->reason()) << std::setw(6)
-          << (x->has_exit_code() ? std::to_string(x->exit_code()) : "-") << x->evidence() << "\n";
+          << (x->has_exit_code() ? std::to_string(x->exit_code()) : "-")
+          << TerminalText(x->evidence()) << "\n";
       if (!x->advice().empty() && x->reason() != v1::EXIT_REASON_SUCCEEDED) {
-        out << "  " << std::setw(36) << "" << "advice: " << x->advice() << "\n";
+        out << "  " << std::setw(36) << ""
+            << "advice: " << TerminalText(x->advice()) << "\n";
       }
     }
   }
   if (!job.report().first_fatal_cause().empty()) {
-    out << "cause:     " << job.report().first_fatal_cause() << "\n";
+    out << "cause:     " << TerminalText(job.report().first_fatal_cause()) << "\n";
   }
   if (job.report().driver_log_tail_size() > 0) {
     out << "driver log (last lines):\n";
-    for (const auto& line : job.report().driver_log_tail()) out << "  | " << line << "\n";
+    for (const auto& line : job.report().driver_log_tail()) {
+      out << "  | " << TerminalText(line) << "\n";
+    }
   }
   PrintLinks(job, out);
 }
@@ -103,14 +117,16 @@ std::string PresetRefsText(const google::protobuf::RepeatedPtrField<v1::PresetRe
   if (refs.empty()) return "none (defaults only)";
   std::string text;
   for (const auto& ref : refs) {
-    text += (text.empty() ? "" : ", ") + ref.job_type() + " v" + std::to_string(ref.version());
+    text += (text.empty() ? "" : ", ") + TerminalText(ref.job_type()) + " v" +
+            std::to_string(ref.version());
   }
   return text;
 }
 
 void PrintJob(const v1::Job& job, std::ostream& out) {
-  out << "id:        " << job.id() << "\nteam:      " << job.team()
-      << "\nkey:       " << job.idempotency_key() << "\ncreated:   " << TimeText(job.created_at())
+  out << "id:        " << TerminalText(job.id()) << "\nteam:      " << TerminalText(job.team())
+      << "\nkey:       " << TerminalText(job.idempotency_key())
+      << "\ncreated:   " << TimeText(job.created_at())
       << "\npresets:   " << PresetRefsText(job.presets_used()) << "\n";
   out << "timeline:\n";
   for (const auto& e : job.events()) {
@@ -120,13 +136,15 @@ void PrintJob(const v1::Job& job, std::ostream& out) {
   PrintReport(job, out);
 }
 
-void PrintJobTable(const google::protobuf::RepeatedPtrField<v1::Job>& jobs, std::ostream& out) {
+void PrintJobTable(const std::vector<v1::JobSummary>& jobs, std::ostream& out) {
   out << std::left << std::setw(24) << "ID" << std::setw(12) << "STATE" << std::setw(22)
-      << "CREATED" << std::setw(10) << "TEAM" << "NAME\n";
+      << "CREATED" << std::setw(10) << "TEAM"
+      << "NAME\n";
   for (const auto& job : jobs) {
-    out << std::left << std::setw(24) << job.id() << std::setw(12) << StateName(job.state())
-        << std::setw(22) << TimeText(job.created_at()) << std::setw(10) << job.team()
-        << (job.request().name().empty() ? job.request().file() : job.request().name()) << "\n";
+    out << std::left << std::setw(24) << TerminalText(job.id()) << std::setw(12)
+        << StateName(job.state()) << std::setw(22) << TimeText(job.created_at()) << std::setw(10)
+        << TerminalText(job.team()) << TerminalText(job.name().empty() ? job.file() : job.name())
+        << "\n";
   }
 }
 

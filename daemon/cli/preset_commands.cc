@@ -5,6 +5,7 @@
 
 #include "daemon/cli/client_common.h"
 #include "daemon/cli/preset_plan.h"
+#include "daemon/cli/terminal_text.h"
 #include "daemon/core/preset/diff.h"
 #include "sparkd/v1/presets.grpc.pb.h"
 
@@ -15,7 +16,7 @@ const char* kPresetsUsage =
     "usage: sparkd presets COMMAND  (token in SPARKD_TOKEN)\n\n"
     "  apply DIR [--team T] [--dry-run] [--prune]\n"
     "                                     sync DIR/JOB_TYPE.yaml files to the daemon: prints\n"
-    "                                     the plan, then writes changed presets (admin);\n"
+    "                                     the plan, then writes changed presets (admins);\n"
     "                                     --prune also deletes presets that have no file\n"
     "  list [TEAM]                        latest version of each preset\n"
     "  get TEAM JOB_TYPE [--version N]    a preset's YAML (default: the latest version)\n"
@@ -46,8 +47,8 @@ int List(const std::vector<std::string>& args) {
   auto status = Stub(*flags)->ListPresets(AuthorizedContext().get(), request, &response);
   if (!status.ok()) return ReportError(status, *flags);
   for (const auto& p : response.presets()) {
-    std::cout << p.ref().team() << "\t" << p.ref().job_type() << "\tv" << p.ref().version()
-              << "\t" << p.author() << "\n";
+    std::cout << TerminalText(p.ref().team()) << "\t" << TerminalText(p.ref().job_type()) << "\tv"
+              << p.ref().version() << "\t" << TerminalText(p.author()) << "\n";
   }
   return 0;
 }
@@ -60,8 +61,8 @@ StatusOr<v1::Preset> Fetch(const ParsedFlags& flags, const std::string& team,
   request.set_version(version);
   v1::GetPresetResponse response;
   auto status = Stub(flags)->GetPreset(AuthorizedContext().get(), request, &response);
-  if (!status.ok()) return Status(static_cast<StatusCode>(status.error_code()),
-                                  status.error_message());
+  if (!status.ok())
+    return Status(static_cast<StatusCode>(status.error_code()), status.error_message());
   return response.preset();
 }
 
@@ -74,13 +75,16 @@ int Get(const std::vector<std::string>& args) {
   auto version = ParseVersion(flags->Get("version").value_or("0"), "--version");
   if (!version.ok()) return UsageExit(version.status(), kPresetsUsage);
   auto preset = Fetch(*flags, flags->positional[0], flags->positional[1], *version);
-  if (!preset.ok()) return ReportError(grpc::Status(static_cast<grpc::StatusCode>(
-                                           preset.status().code()), preset.status().message()),
-                                       *flags);
-  std::cerr << "# " << preset->ref().team() << "/" << preset->ref().job_type() << " v"
-            << preset->ref().version() << " by " << preset->author()
-            << (preset->deleted() ? " (deleted)" : "") << "\n";
-  std::cout << preset->yaml();
+  if (!preset.ok())
+    return ReportError(grpc::Status(static_cast<grpc::StatusCode>(preset.status().code()),
+                                    preset.status().message()),
+                       *flags);
+  std::cerr << "# " << TerminalText(preset->ref().team()) << "/"
+            << TerminalText(preset->ref().job_type()) << " v" << preset->ref().version() << " by "
+            << TerminalText(preset->author()) << (preset->deleted() ? " (deleted)" : "") << "\n";
+  // The YAML is data: raw into a file, as `presets apply` reads it back; escaped on a screen.
+  std::cout << (StdoutIsTerminal() ? TerminalText(preset->yaml(), Newlines::kKeep)
+                                   : preset->yaml());
   return 0;
 }
 
@@ -98,14 +102,15 @@ int Diff(const std::vector<std::string>& args) {
     auto fetched = Fetch(*flags, p[0], p[1], *version);
     StatusOr<Preset> parsed = fetched.ok() ? PresetFromStored(*fetched) : fetched.status();
     if (!parsed.ok()) {
-      std::cerr << "sparkd: v" << text << ": " << parsed.status().message() << "\n";
+      std::cerr << "sparkd: v" << TerminalText(text) << ": "
+                << TerminalText(parsed.status().message(), Newlines::kKeep) << "\n";
       return 1;
     }
     sides.push_back(std::move(*parsed));
   }
   auto changes = DiffPresets(sides[0], sides[1]);
   if (changes.empty()) std::cout << "no changes\n";
-  std::cout << FormatChanges(changes);
+  std::cout << TerminalText(FormatChanges(changes), Newlines::kKeep);
   return 0;
 }
 
@@ -123,10 +128,10 @@ int History(const std::vector<std::string>& args) {
   if (!status.ok()) return ReportError(status, *flags);
   auto table = FormatHistory({response.versions().begin(), response.versions().end()});
   if (!table.ok()) {
-    std::cerr << "sparkd: " << table.status().message() << "\n";
+    std::cerr << "sparkd: " << TerminalText(table.status().message(), Newlines::kKeep) << "\n";
     return 1;
   }
-  std::cout << *table;
+  std::cout << TerminalText(*table, Newlines::kKeep);
   return 0;
 }
 
@@ -146,7 +151,7 @@ int Delete(const std::vector<std::string>& args) {
   v1::DeletePresetResponse response;
   auto status = Stub(*flags)->DeletePreset(AuthorizedContext().get(), request, &response);
   if (!status.ok()) return ReportError(status, *flags);
-  std::cout << "deleted " << request.job_type() << " (tombstone v"
+  std::cout << "deleted " << TerminalText(request.job_type()) << " (tombstone v"
             << response.preset().ref().version() << ")\n";
   return 0;
 }

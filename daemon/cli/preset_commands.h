@@ -1,5 +1,5 @@
-// `sparkd presets apply|get|list|history|diff|delete` and `sparkd resolve`: a team's presets from the
-// command line, and the dry run of a submit.
+// `sparkd presets apply|get|list|history|diff|delete` and `sparkd resolve`: a team's presets from
+// the command line, and the dry run of a submit.
 #pragma once
 
 #include <string>

@@ -10,6 +10,7 @@
 
 #include "daemon/cli/client_common.h"
 #include "daemon/cli/job_printer.h"
+#include "daemon/cli/terminal_text.h"
 #include "sparkd/v1/presets.grpc.pb.h"
 
 namespace sparkd::cli {
@@ -39,11 +40,16 @@ StatusOr<std::map<std::string, std::string>> ReadPresetFiles(const std::string& 
 
 const char* ActionName(PlanStep::Action action) {
   switch (action) {
-    case PlanStep::Action::kCreate: return "create";
-    case PlanStep::Action::kUpdate: return "update";
-    case PlanStep::Action::kUnchanged: return "unchanged";
-    case PlanStep::Action::kDelete: return "delete";
-    case PlanStep::Action::kDeleteNotDone: return "delete-not-done";
+    case PlanStep::Action::kCreate:
+      return "create";
+    case PlanStep::Action::kUpdate:
+      return "update";
+    case PlanStep::Action::kUnchanged:
+      return "unchanged";
+    case PlanStep::Action::kDelete:
+      return "delete";
+    case PlanStep::Action::kDeleteNotDone:
+      return "delete-not-done";
   }
   return "?";
 }
@@ -124,7 +130,8 @@ std::string FormatPlan(const std::vector<PlanStep>& plan) {
 StatusOr<std::string> FormatHistory(const std::vector<v1::Preset>& versions) {
   std::ostringstream out;
   out << std::left << std::setw(9) << "VERSION" << std::setw(22) << "CREATED" << std::setw(24)
-      << "AUTHOR" << "CHANGES\n";
+      << "AUTHOR"
+      << "CHANGES\n";
   for (size_t i = 0; i < versions.size(); ++i) {
     const v1::Preset& version = versions[i];
     std::string changes;
@@ -162,10 +169,10 @@ int RunPresetsApply(const std::vector<std::string>& args, const char* usage) {
   auto plan = MakePlan(flags->positional[0], {listed.presets().begin(), listed.presets().end()},
                        flags->Has("prune"));
   if (!plan.ok()) {
-    std::cerr << "sparkd: " << plan.status().message() << "\n";
+    std::cerr << "sparkd: " << TerminalText(plan.status().message(), Newlines::kKeep) << "\n";
     return kExitUsage;
   }
-  std::cout << FormatPlan(*plan);
+  std::cout << TerminalText(FormatPlan(*plan), Newlines::kKeep);
   if (flags->Has("dry-run")) return 0;
   for (const auto& step : *plan) {
     std::string version;
@@ -190,10 +197,10 @@ int RunPresetsApply(const std::vector<std::string>& args, const char* usage) {
       continue;
     }
     if (!status.ok()) {
-      std::cerr << "sparkd: " << step.job_type << ": not applied\n";
+      std::cerr << "sparkd: " << TerminalText(step.job_type) << ": not applied\n";
       return ReportError(status, *flags);
     }
-    std::cout << "applied\t" << step.job_type << "\tv" << version << "\n";
+    std::cout << "applied\t" << TerminalText(step.job_type) << "\tv" << version << "\n";
   }
   return 0;
 }

@@ -14,8 +14,9 @@ namespace fs = std::filesystem;
 class PresetPlanTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("preset-plan-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("preset-plan-" + std::to_string(::getpid()) + "-" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::create_directories(dir_);
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -98,8 +99,7 @@ TEST_F(PresetPlanTest, PruneRefusesToDeleteABaseThatAFileExtends) {
 TEST_F(PresetPlanTest, HistorySaysWhatEachVersionChanged) {
   std::vector<v1::Preset> versions = {
       Remote("etl", 4, "executor: {memory: 8g}\nconf: {spark.sql.shuffle.partitions: 400}\n"),
-      Remote("etl", 3, "executor: {memory: 2g}\n"),
-      Remote("etl", 2, ""),
+      Remote("etl", 3, "executor: {memory: 2g}\n"), Remote("etl", 2, ""),
       Remote("etl", 1, "executor: {memory: 2g}\n")};
   versions[2].set_deleted(true);
   for (auto& version : versions) {

@@ -1,12 +1,12 @@
 // `sparkd resolve`: the submit flags, sent to JobService.ResolveJob instead of SubmitJob.
 #include <iostream>
-
 #include <nlohmann/json.hpp>
 
 #include "daemon/cli/client_common.h"
 #include "daemon/cli/job_printer.h"
 #include "daemon/cli/job_request_flags.h"
 #include "daemon/cli/preset_commands.h"
+#include "daemon/cli/terminal_text.h"
 #include "sparkd/v1/jobs.grpc.pb.h"
 
 namespace sparkd::cli {
@@ -19,20 +19,22 @@ const char* kResolveUsage =
     "Takes the options of `sparkd submit` (see sparkd submit --help).\n";
 
 void PrintResolved(const v1::ResolveJobResponse& response, std::ostream& out) {
-  out << "presets: " << PresetRefsText(response.presets_used())
-      << "\n\neffective spec:\n"
-      << nlohmann::json::parse(response.effective_spec_json(), nullptr, false).dump(2)
+  out << "presets: " << PresetRefsText(response.presets_used()) << "\n\neffective spec:\n"
+      << TerminalText(nlohmann::json::parse(response.effective_spec_json(), nullptr, false).dump(2),
+                      Newlines::kKeep)
       << "\n\nset by:\n";
   for (const auto& [path, layer] : std::map<std::string, std::string>(
            response.provenance().begin(), response.provenance().end())) {
-    out << "  " << path << "\t" << layer << "\n";
+    out << "  " << TerminalText(path) << "\t" << TerminalText(layer) << "\n";
   }
   out << "\nspark conf:\n";
-  for (const auto& [key, value] : std::map<std::string, std::string>(
-           response.spark_conf().begin(), response.spark_conf().end())) {
-    out << "  " << key << "=" << value << "\n";
+  for (const auto& [key, value] : std::map<std::string, std::string>(response.spark_conf().begin(),
+                                                                     response.spark_conf().end())) {
+    out << "  " << TerminalText(key) << "=" << TerminalText(value) << "\n";
   }
-  for (const auto& warning : response.warnings()) out << "warning: " << warning << "\n";
+  for (const auto& warning : response.warnings()) {
+    out << "warning: " << TerminalText(warning, Newlines::kKeep) << "\n";
+  }
 }
 
 }  // namespace

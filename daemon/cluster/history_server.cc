@@ -33,8 +33,12 @@ Status HistoryServer::Start() {
   if (!options_.java_home.empty()) spawn.env["JAVA_HOME"] = options_.java_home;
   spawn.env["SPARK_HOME"] = options_.spark_home;
   spawn.env["SPARK_LOCAL_IP"] = "127.0.0.1";
+  // Loopback only (SPARK_LOCAL_IP): the daemon's /jobs/{id}/ui proxy is the way in. And on the
+  // configured port or not at all: Spark would otherwise move to the next free port when it is
+  // taken, and the daemon would proxy to whoever holds the configured one.
   spawn.env["SPARK_HISTORY_OPTS"] = "-Dspark.history.fs.logDirectory=file://" + events_dir() +
                                     " -Dspark.history.ui.port=" + std::to_string(options_.port) +
+                                    " -Dspark.port.maxRetries=0" +
                                     " -Dspark.history.fs.update.interval=2s";
   spawn.working_dir = options_.state_dir;
   spawn.output_path = options_.state_dir + "/history-server.log";

@@ -1,6 +1,8 @@
 // A Spark History Server over the daemon's finished event logs, run as a detached process
 // (spark-class org.apache.spark.deploy.history.HistoryServer). A restarted daemon reuses the
-// one already running.
+// one already running. It listens on 127.0.0.1 at the configured port only and checks no one:
+// users reach it through the daemon's /jobs/{id}/ui proxy (daemon/api/http/ui_proxy.h), which
+// lets each job see its own application only.
 #pragma once
 
 #include <optional>

@@ -5,8 +5,11 @@
 #include <filesystem>
 #include <fstream>
 
+#include "daemon/cluster/log_file.h"
 #include "daemon/cluster/process.h"
 #include "daemon/core/executor_timeline.h"
+#include "daemon/core/preset/conf_policy.h"
+#include "daemon/core/redact.h"
 #include "daemon/core/spark_size.h"
 
 namespace fs = std::filesystem;
@@ -88,30 +91,35 @@ std::string MasterFor(const JobRequest& r, int default_threads) {
 
 }  // namespace
 
+std::string ResolveSymlinks(const std::string& path) {
+  std::error_code ec;
+  fs::path absolute = fs::absolute(path, ec);
+  if (ec) return path;
+  fs::path resolved = fs::weakly_canonical(absolute, ec);
+  return ec ? absolute.lexically_normal().string() : resolved.string();
+}
+
 std::string LocalBackend::JobDir(const Job& job) const {
   return (fs::path(options_.data_dir) / "jobs" / job.id).string();
 }
 
-std::vector<std::string> LocalBackend::SubmitArguments(const Job& job, int ui_port) const {
+StatusOr<std::vector<std::string>> LocalBackend::SubmitArguments(const Job& job,
+                                                                 int ui_port) const {
   const JobRequest& r = job.request;
+  // Checked at submit time too; again here with symlinks resolved as they are now, and for jobs
+  // stored before the policy. The file is then an absolute path or a URL, so spark-submit
+  // cannot read it as an option; what follows it goes to the application untouched.
+  RETURN_IF_ERROR(options_.file_policy.CheckRequest(r));
   fs::path dir = JobDir(job);
-  std::vector<std::string> args = {"--master", MasterFor(r, options_.default_threads)};
+  std::vector<std::string> args = {"--master", MasterFor(r, options_.default_threads),
+                                   "--deploy-mode", "client"};
   args.insert(args.end(), {"--name", r.name.empty() ? job.id : r.name});
   auto conf = [&](const std::string& key, const std::string& value) {
     args.insert(args.end(), {"--conf", key + "=" + value});
   };
-  conf("spark.eventLog.enabled", "true");
-  conf("spark.eventLog.dir", "file://" + (dir / "events").string());
-  conf("spark.ui.port", std::to_string(ui_port));
-  conf("spark.driver.host", "127.0.0.1");
-  conf("spark.driver.bindAddress", "127.0.0.1");
+  // The job's own conf: its typed fields, then the conf rendered from its resolved spec.
   if (!r.driver.memory.empty()) conf("spark.driver.memory", r.driver.memory);
   if (r.driver.cores) conf("spark.driver.cores", std::to_string(*r.driver.cores));
-  if (r.local_mode == LocalMode::kCluster) {
-    // local-cluster's workers offer exactly the memory named in the master URL.
-    auto bytes = ParseSparkSize(r.executor.memory.empty() ? "1g" : r.executor.memory);
-    conf("spark.executor.memory", std::to_string(BytesToMebibytesCeil(bytes.ok() ? *bytes : 0)) + "m");
-  }
   if (r.executor.cores) conf("spark.executor.cores", std::to_string(*r.executor.cores));
   if (!r.executor.memory_overhead.empty()) {
     conf("spark.executor.memoryOverhead", r.executor.memory_overhead);
@@ -119,13 +127,39 @@ std::vector<std::string> LocalBackend::SubmitArguments(const Job& job, int ui_po
   const auto& da = r.dynamic_allocation;
   if (da.enabled) {
     conf("spark.dynamicAllocation.enabled", "true");
-    if (da.min_executors) conf("spark.dynamicAllocation.minExecutors", std::to_string(*da.min_executors));
-    if (da.max_executors) conf("spark.dynamicAllocation.maxExecutors", std::to_string(*da.max_executors));
+    if (da.min_executors)
+      conf("spark.dynamicAllocation.minExecutors", std::to_string(*da.min_executors));
+    if (da.max_executors)
+      conf("spark.dynamicAllocation.maxExecutors", std::to_string(*da.max_executors));
     if (da.initial_executors) {
       conf("spark.dynamicAllocation.initialExecutors", std::to_string(*da.initial_executors));
     }
   }
-  for (const auto& [key, value] : r.conf) conf(key, value);
+  for (const auto& [key, value] : r.conf) {
+    // Refused at submit time since; a job stored before keeps running without them.
+    if (DaemonOwnedReason(key)) {
+      spdlog::warn("job {}: dropping conf {}, which sparkd sets", job.id, key);
+      continue;
+    }
+    conf(key, value);
+  }
+  // The daemon's own conf, last: spark-submit keeps the last value of a key.
+  if (r.local_mode == LocalMode::kCluster) {
+    // local-cluster's workers offer exactly the memory named in the master URL.
+    auto bytes = ParseSparkSize(r.executor.memory.empty() ? "1g" : r.executor.memory);
+    conf("spark.executor.memory",
+         std::to_string(BytesToMebibytesCeil(bytes.ok() ? *bytes : 0)) + "m");
+  }
+  conf("spark.eventLog.enabled", "true");
+  conf("spark.eventLog.dir", "file://" + (dir / "events").string());
+  // One plain file per application: what Observe and the history server read.
+  conf("spark.eventLog.compress", "false");
+  conf("spark.eventLog.rolling.enabled", "false");
+  conf("spark.ui.port", std::to_string(ui_port));
+  conf("spark.driver.host", "127.0.0.1");
+  conf("spark.driver.bindAddress", "127.0.0.1");
+  // Values of options: spark-submit takes the argument after an option as its value, whatever
+  // it looks like.
   auto join = [](const std::vector<std::string>& items) {
     std::string out;
     for (const auto& i : items) out += (out.empty() ? "" : ",") + i;
@@ -140,22 +174,46 @@ std::vector<std::string> LocalBackend::SubmitArguments(const Job& job, int ui_po
   return args;
 }
 
-std::map<std::string, std::string> LocalBackend::ChildEnvironment(const Job& job) const {
+StatusOr<std::map<std::string, std::string>> LocalBackend::ChildEnvironment(
+    const Job& job, const std::map<std::string, std::string>& env_from_conf) const {
   std::map<std::string, std::string> env;
   for (const char* name : {"PATH", "HOME", "LANG", "TMPDIR", "JAVA_HOME"}) {
     if (const char* value = std::getenv(name)) env[name] = value;
   }
   if (!env.contains("PATH")) env["PATH"] = "/usr/local/bin:/usr/bin:/bin";
-  env["SPARK_HOME"] = options_.spark_home;
-  env["SPARK_LOCAL_IP"] = "127.0.0.1";  // executors and block managers stay on loopback
   if (!options_.java_home.empty()) env["JAVA_HOME"] = options_.java_home;
   if (!options_.python.empty()) {
     env["PYSPARK_PYTHON"] = options_.python;
     env["PYSPARK_DRIVER_PYTHON"] = options_.python;
   }
+  for (const auto& [key, value] : env_from_conf) env[key] = value;
   for (const auto& [key, value] : job.request.env) env[key] = value;
+  for (const auto& [name, ref] : job.request.secret_env) {
+    ASSIGN_OR_RETURN(env[name], secrets_.Read(job.team, name, ref));
+  }
+  // Set last, so no job variable replaces them: the Spark the daemon runs, loopback-only
+  // executors and block managers, and the job's identity.
+  env["SPARK_HOME"] = options_.spark_home;
+  env["SPARK_LOCAL_IP"] = "127.0.0.1";
   env["SPARKD_JOB_ID"] = job.id;
   return env;
+}
+
+Status LocalBackend::CheckLaunchable(const Job& job) const { return secrets_.CheckAll(job); }
+
+StatusOr<LocalBackend::LaunchPlan> LocalBackend::PlanLaunch(const Job& job) const {
+  SplitConf split = SplitLaunchConf(job.request.conf);
+  // Daemon-owned, and so in the file rather than on the command line, where SubmitArguments
+  // drops what no layer may set: the UI is served through the daemon's proxy (which refuses
+  // the kill links a signed-link viewer must not have), and Spark redacts what the daemon
+  // redacts, also for jobs stored before the rendered conf carried it.
+  split.private_["spark.ui.proxyBase"] = options_.ui_proxy_prefix + "/jobs/" + job.id + "/ui";
+  split.private_["spark.ui.killEnabled"] = "false";
+  split.private_["spark.redaction.regex"] = SparkRedactionRegex();
+  LaunchPlan plan{job, {}, std::move(split.private_)};
+  plan.job.request.conf = std::move(split.argv);
+  ASSIGN_OR_RETURN(plan.env, ChildEnvironment(job, split.env));
+  return plan;
 }
 
 StatusOr<std::string> LocalBackend::Launch(const Job& job) {
@@ -167,11 +225,19 @@ StatusOr<std::string> LocalBackend::Launch(const Job& job) {
     return FailedPrecondition("job " + job.id + " was launched before (" + (dir / "pid").string() +
                               " exists); refusing to start it twice");
   }
+  ASSIGN_OR_RETURN(LaunchPlan plan, PlanLaunch(job));
   SpawnOptions spawn;
   spawn.argv = {(fs::path(options_.spark_home) / "bin" / "spark-submit").string()};
-  auto args = SubmitArguments(job, FreeLoopbackPortHint(job.id));
+  if (!plan.private_conf.empty()) {
+    std::string properties = (dir / "private.properties").string();
+    RETURN_IF_ERROR(WritePrivateProperties(
+        properties, plan.private_conf,
+        (fs::path(options_.spark_home) / "conf" / "spark-defaults.conf").string()));
+    spawn.argv.insert(spawn.argv.end(), {"--properties-file", properties});
+  }
+  ASSIGN_OR_RETURN(auto args, SubmitArguments(plan.job, FreeLoopbackPortHint(job.id)));
   spawn.argv.insert(spawn.argv.end(), args.begin(), args.end());
-  spawn.env = ChildEnvironment(job);
+  spawn.env = std::move(plan.env);
   spawn.working_dir = dir.string();
   spawn.output_path = (dir / "driver.log").string();
   spawn.pid_path = (dir / "pid").string();
@@ -188,7 +254,8 @@ StatusOr<Observation> LocalBackend::Observe(const Job& job) {
     auto pid_file = ReadSmallFile(dir / "pid");
     if (pid_file) id = ProcessId::Parse(*pid_file);
   }
-  if (!id) return NotFound("job " + job.id + " has no process (no pid file in " + dir.string() + ")");
+  if (!id)
+    return NotFound("job " + job.id + " has no process (no pid file in " + dir.string() + ")");
 
   Observation observation;
   auto event_log = FindEventLog(dir / "events");
@@ -240,7 +307,8 @@ Status LocalBackend::StreamEvidence(const Job& job, const EvidenceSink& sink) {
     RETURN_IF_ERROR(ForEachChunk(*event_log, [&](std::string_view c) { sink("event-log", c); }));
   }
   if (fs::exists(dir / "driver.log")) {
-    RETURN_IF_ERROR(ForEachChunk(dir / "driver.log", [&](std::string_view c) { sink("driver-log", c); }));
+    RETURN_IF_ERROR(
+        ForEachChunk(dir / "driver.log", [&](std::string_view c) { sink("driver-log", c); }));
   }
   return Status::Ok();
 }
@@ -257,20 +325,7 @@ Status LocalBackend::Kill(const Job& job) {
 }
 
 StatusOr<LogChunk> LocalBackend::ReadDriverLog(const Job& job, int64_t offset, int64_t max_bytes) {
-  fs::path path = fs::path(JobDir(job)) / "driver.log";
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return LogChunk{"", 0};  // nothing written yet
-  in.seekg(0, std::ios::end);
-  int64_t size = in.tellg();
-  int64_t start = offset < 0 ? std::max<int64_t>(0, size + offset) : std::min(offset, size);
-  int64_t length = std::min(max_bytes, size - start);
-  LogChunk chunk;
-  chunk.data.resize(static_cast<size_t>(length));
-  in.seekg(start);
-  in.read(chunk.data.data(), length);
-  chunk.next_offset = start + in.gcount();
-  chunk.data.resize(static_cast<size_t>(in.gcount()));
-  return chunk;
+  return ReadLogFile(fs::path(JobDir(job)) / "driver.log", offset, max_bytes);
 }
 
 std::string LocalBackend::HistoryUrl(const Job& job) const {

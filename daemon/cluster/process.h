@@ -1,6 +1,12 @@
 // Detached child processes that outlive the daemon: started in their own session (so a signal
 // to the process group reaches spark-submit and every JVM it forks), identified by pid plus
 // kernel start time (so a reused pid is never mistaken for ours).
+//
+// While the daemon runs, the children it started are its own: a reaper thread waits for each
+// one (through a pidfd, so it waits for exactly that process and never for children other code
+// started) and reaps it the moment it ends, so a long-running daemon keeps no zombies. What a
+// child's end means is read from the files it leaves (exit_status), never from the reap, so a
+// child that outlived a restarted daemon (adopted, reaped by init) is observed the same way.
 #pragma once
 
 #include <sys/types.h>
@@ -37,12 +43,21 @@ struct SpawnOptions {
   std::string exit_status_path;
 };
 
+// Starts `argv` under a shell that records its exit status, and returns once the shell runs.
+// When the child cannot get that far (argv[0] or the shell cannot be executed: E2BIG for an
+// argument list over the kernel's limit, ENOENT, EACCES; or the log, the working directory or
+// the pid file cannot be set up) nothing runs, no pid file is left behind, the reason is
+// appended to `output_path` when it could be opened, and the answer is FAILED_PRECONDITION
+// "<program> could not start: Argument list too long (E2BIG)".
 StatusOr<ProcessId> SpawnDetached(const SpawnOptions& options);
+
+// "Argument list too long (E2BIG)": strerror with the errno's symbolic name.
+std::string ErrnoText(int error);
 
 // The kernel start time of `pid`, nullopt if there is no such (non-zombie) process.
 std::optional<uint64_t> ProcessStartTime(pid_t pid);
 
-// True while the process runs (a zombie child is reaped and counts as ended).
+// True while the process runs (a zombie counts as ended; the reaper collects it).
 bool IsRunning(const ProcessId& id);
 
 // SIGTERM to the whole process group, then SIGKILL after `grace` if it still runs.

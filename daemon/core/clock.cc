@@ -18,9 +18,8 @@ class RandomIdGenerator : public IdGenerator {
   explicit RandomIdGenerator(Clock* clock) : clock_(clock), engine_(std::random_device{}()) {}
 
   std::string NewJobId() override {
-    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
-                       clock_->Now().time_since_epoch())
-                       .count();
+    auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(clock_->Now().time_since_epoch()).count();
     std::string id = "j";
     for (int shift = 35; shift >= 0; shift -= 5) id += kBase32[(seconds >> shift) & 31];
     std::lock_guard lock(mu_);

@@ -7,9 +7,7 @@
 namespace sparkd {
 namespace {
 
-TimePoint FromMillis(int64_t millis) {
-  return TimePoint(std::chrono::milliseconds(millis));
-}
+TimePoint FromMillis(int64_t millis) { return TimePoint(std::chrono::milliseconds(millis)); }
 
 }  // namespace
 

@@ -6,9 +6,21 @@ namespace sparkd {
 namespace {
 
 constexpr std::array<std::string_view, kExitReasonCount> kNames = {
-    "",           "SUCCEEDED",     "KILLED_BY_DRIVER", "OOM_KILLED",        "JVM_OOM",
-    "EVICTED",    "NODE_LOST",     "PREEMPTED",        "IMAGE_PULL_FAILED", "CONFIG_ERROR",
-    "UNSCHEDULABLE", "CRASH_LOOP", "HEARTBEAT_TIMEOUT", "APP_ERROR",        "UNKNOWN",
+    "",
+    "SUCCEEDED",
+    "KILLED_BY_DRIVER",
+    "OOM_KILLED",
+    "JVM_OOM",
+    "EVICTED",
+    "NODE_LOST",
+    "PREEMPTED",
+    "IMAGE_PULL_FAILED",
+    "CONFIG_ERROR",
+    "UNSCHEDULABLE",
+    "CRASH_LOOP",
+    "HEARTBEAT_TIMEOUT",
+    "APP_ERROR",
+    "UNKNOWN",
 };
 
 }  // namespace

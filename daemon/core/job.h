@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -40,7 +41,7 @@ bool IsAllowedTransition(JobState from, JobState to);
 enum class LocalMode { kDefault, kThreads, kCluster };
 
 struct Resources {
-  std::string memory;           // Spark size, "" = not set
+  std::string memory;  // Spark size, "" = not set
   std::optional<int> cores;
   std::string memory_overhead;  // Spark size, "" = not set
   bool operator==(const Resources&) const = default;
@@ -66,6 +67,8 @@ struct JobRequest {
   DynamicAllocation dynamic_allocation;
   std::map<std::string, std::string> conf;
   std::map<std::string, std::string> env;
+  // Variables whose values are team secrets, by reference (daemon/core/secret_env.h).
+  std::map<std::string, SecretKeyRef> secret_env;
   std::map<std::string, std::string> labels;
   std::vector<std::string> py_files;
   std::vector<std::string> jars;
@@ -74,8 +77,32 @@ struct JobRequest {
   bool operator==(const JobRequest&) const = default;
 };
 
-// Checks a request on its own: required fields, Spark sizes, counts. Errors name the field
-// path ("executor.memory: ...").
+// Bounds of one job request. Each is far above what a real job needs, so no user meets them;
+// they keep one request from costing the daemon unbounded memory, database space or CPU (each
+// unknown conf key costs a did-you-mean search, each string a scan).
+namespace request_limits {
+inline constexpr size_t kNameBytes = 200;       // name, job_type
+inline constexpr size_t kPathBytes = 4096;      // file, class_name, each entry of the lists below
+inline constexpr size_t kListEntries = 256;     // py_files, jars, files, each
+inline constexpr size_t kArgs = 1000;           // args entries
+inline constexpr size_t kArgsBytes = 64 << 10;  // args, all together
+inline constexpr size_t kConfKeys = 500;        // deploy/presets use 30; Spark knows ~1000 keys
+inline constexpr size_t kConfKeyBytes = 256;    // the longest Spark key is ~90 bytes
+inline constexpr size_t kConfValueBytes = 16 << 10;  // a long extraJavaOptions line
+inline constexpr size_t kEnvEntries = 200;
+inline constexpr size_t kEnvNameBytes = 256;
+inline constexpr size_t kEnvValueBytes = 16 << 10;
+inline constexpr size_t kLabels = 64;
+inline constexpr size_t kLabelBytes = 317;  // a Kubernetes label key: 253 prefix + '/' + 63
+// Every string of the request together: a request at every other limit at once is refused.
+inline constexpr size_t kRequestBytes = 256 << 10;
+}  // namespace request_limits
+
+// Checks a request on its own: required fields, Spark sizes, counts, the limits above, that
+// every string is valid UTF-8 without NUL (names, keys and paths without any control
+// character), and that nothing that reaches spark-submit's command line can be read as an
+// option (file, class_name and list entries never start with '-'). Errors name the field path
+// ("executor.memory: ...", "conf: 8000 keys; at most 500").
 Status ValidateJobRequest(const JobRequest& request);
 
 // Validates the client's idempotency key: required, printable, at most 512 bytes.

@@ -20,9 +20,12 @@ json ResourcesToJson(const Resources& r) {
 
 std::string_view LocalModeName(LocalMode mode) {
   switch (mode) {
-    case LocalMode::kThreads: return "threads";
-    case LocalMode::kCluster: return "cluster";
-    case LocalMode::kDefault: break;
+    case LocalMode::kThreads:
+      return "threads";
+    case LocalMode::kCluster:
+      return "cluster";
+    case LocalMode::kDefault:
+      break;
   }
   return "";
 }
@@ -35,8 +38,7 @@ void SetIf(json& j, const char* key, const std::optional<T>& value) {
 }  // namespace
 
 std::string FormatRfc3339(TimePoint t) {
-  auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
   std::time_t seconds = static_cast<std::time_t>(millis / 1000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
@@ -66,12 +68,23 @@ json JobRequestToJson(const JobRequest& r) {
   }
   if (!r.conf.empty()) j["conf"] = r.conf;
   if (!r.env.empty()) j["env"] = r.env;
+  for (const auto& [name, ref] : r.secret_env) {
+    j["secret_env"][name] = {{"name", ref.name}, {"key", ref.key}};
+  }
   if (!r.labels.empty()) j["labels"] = r.labels;
   if (!r.py_files.empty()) j["py_files"] = r.py_files;
   if (!r.jars.empty()) j["jars"] = r.jars;
   if (!r.files.empty()) j["files"] = r.files;
   if (r.local_mode != LocalMode::kDefault) j["local_mode"] = LocalModeName(r.local_mode);
   return j;
+}
+
+StatusOr<std::string> RequestFingerprint(const JobRequest& request) {
+  try {
+    return JobRequestToJson(request).dump();
+  } catch (const json::type_error&) {
+    return InvalidArgument("job: a text is not valid UTF-8");
+  }
 }
 
 StatusOr<JobRequest> JobRequestFromJson(const json& j) {
@@ -99,7 +112,8 @@ StatusOr<JobReport> JobReportFromJson(const json& j) {
     JobReport report;
     const json counts = j.value("executors_by_reason", json::object());
     for (const auto& [name, count] : counts.items()) {
-      if (auto reason = ParseExitReason(name)) report.executors_by_reason[*reason] = count.get<int>();
+      if (auto reason = ParseExitReason(name))
+        report.executors_by_reason[*reason] = count.get<int>();
     }
     if (auto reason = ParseExitReason(j.value("first_fatal_reason", ""))) {
       report.first_fatal_reason = *reason;
@@ -139,9 +153,8 @@ json JobToJson(const Job& job) {
   j["events"] = events;
   json executors = json::array();
   for (const auto& x : job.executors) {
-    json e = {{"executor_id", x.executor_id}, {"pod_name", x.pod_name}, {"host", x.host},
-              {"reason", ExitReasonName(x.reason)}, {"evidence", x.evidence},
-              {"advice", x.advice}};
+    json e = {{"executor_id", x.executor_id},       {"pod_name", x.pod_name}, {"host", x.host},
+              {"reason", ExitReasonName(x.reason)}, {"evidence", x.evidence}, {"advice", x.advice}};
     if (x.exit_code) e["exit_code"] = *x.exit_code;
     if (x.started_at) e["started_at"] = FormatRfc3339(*x.started_at);
     if (x.ended_at) e["ended_at"] = FormatRfc3339(*x.ended_at);

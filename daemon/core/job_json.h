@@ -11,6 +11,12 @@ namespace sparkd {
 nlohmann::json JobRequestToJson(const JobRequest& request);
 StatusOr<JobRequest> JobRequestFromJson(const nlohmann::json& json);
 
+// What makes two submissions "the same request" for their idempotency key: the request's JSON
+// (keys sorted, unset fields left out), as text. Two requests that differ only in how the
+// client spelled unset fields or ordered map entries have the same fingerprint.
+// INVALID_ARGUMENT when a text is not valid UTF-8.
+StatusOr<std::string> RequestFingerprint(const JobRequest& request);
+
 nlohmann::json JobReportToJson(const JobReport& report);
 StatusOr<JobReport> JobReportFromJson(const nlohmann::json& json);
 

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <deque>
 
+#include "daemon/core/preset/spark_conf.h"
+
 namespace sparkd {
 
 Status ValidateJobType(std::string_view job_type) {
@@ -21,15 +23,23 @@ Status ValidateJobType(std::string_view job_type) {
 StatusOr<std::string> PresetService::ReadScope(const Caller& caller,
                                                const std::string& team) const {
   if (team.empty() || team == caller.team) return caller.team;
-  if (caller.admin) return team;
+  if (caller.IsPlatformAdmin()) return team;
   // Not PERMISSION_DENIED: a member must not learn which other teams exist.
   return NotFound("team " + team + " not found");
 }
 
 StatusOr<std::string> PresetService::WriteScope(const Caller& caller,
                                                 const std::string& team) const {
-  if (!caller.admin) return PermissionDenied("only admins may write presets");
-  return team.empty() ? caller.team : team;
+  if (caller.role == Role::kMember) {
+    return PermissionDenied("only admins may write presets; this is a member token");
+  }
+  std::string scope = team.empty() ? caller.team : team;
+  // The same answer whether `scope` exists or not: a team admin learns no other team's name.
+  if (!caller.Administers(scope)) {
+    return PermissionDenied("a team admin writes only its own team's presets (team " + caller.team +
+                            ")");
+  }
+  return scope;
 }
 
 namespace {
@@ -62,25 +72,63 @@ Status PlaceInTeamNamespace(const Caller& caller, ResolvedJob& resolved) {
 
 }  // namespace
 
-Status PresetService::CheckTeamNamespace(const std::string& team, const JobSpec& spec) const {
+Status PresetService::CheckTeamNamespace(const Caller& caller, const std::string& team,
+                                         const JobSpec& spec) const {
   if (!spec.namespace_name) return Status::Ok();
+  const std::string& name = *spec.namespace_name;
   ASSIGN_OR_RETURN(Team found, teams_->GetTeam(team));
-  std::string refusal = NamespaceRefusal(*spec.namespace_name, team, found.namespaces);
-  if (refusal.empty()) return Status::Ok();
-  return InvalidArgument("namespace: " + refusal);
+  if (!found.namespaces.empty()) {
+    std::string refusal = NamespaceRefusal(name, team, found.namespaces);
+    if (refusal.empty()) return Status::Ok();
+    return InvalidArgument("namespace: " + refusal);
+  }
+  if (!caller.IsPlatformAdmin()) {
+    return PermissionDenied("namespace: team " + team +
+                            " has no namespaces of its own; only a platform admin may choose one");
+  }
+  ASSIGN_OR_RETURN(std::string owner, teams_->NamespaceOwner(name));
+  if (!owner.empty() && owner != team) {
+    return FailedPrecondition("namespace: \"" + name + "\" belongs to team " + owner);
+  }
+  return Status::Ok();
 }
 
+namespace {
+
+// What only a platform admin may put in a preset: the keys and volumes that would let the
+// team's jobs leave its sandbox.
+Status CheckSandboxKeys(const Caller& caller, const Preset& preset) {
+  if (caller.IsPlatformAdmin()) return Status::Ok();
+  for (const auto& [key, value] : preset.spec.conf) {
+    if (auto reason = SandboxReason(key)) {
+      return PermissionDenied(MapEntryPath("conf", key) + ": " + *reason +
+                              "; only a platform admin may set it in a preset");
+    }
+  }
+  for (size_t i = 0; i < preset.spec.volumes.size(); ++i) {
+    if (preset.spec.volumes[i].source.contains("hostPath")) {
+      return PermissionDenied("volumes[" + std::to_string(i) +
+                              "]: a hostPath volume mounts a path of the node; only a platform "
+                              "admin may set it in a preset");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
 StatusOr<StoredPresetPtr> PresetService::Put(const Caller& caller, const std::string& team,
-                                             const std::string& job_type,
-                                             const std::string& yaml, int64_t expected_version) {
+                                             const std::string& job_type, const std::string& yaml,
+                                             int64_t expected_version) {
   ASSIGN_OR_RETURN(std::string scope, WriteScope(caller, team));
   RETURN_IF_ERROR(ValidateJobType(job_type));
   if (expected_version < 0) return InvalidArgument("expected_version: must not be negative");
   ASSIGN_OR_RETURN(Preset preset, ParsePreset(yaml));
   if (preset.extends == job_type) return InvalidArgument("extends: a preset cannot extend itself");
-  RETURN_IF_ERROR(CheckTeamNamespace(scope, preset.spec));
-  PresetWrite write{scope, job_type, expected_version, caller.principal, clock_->Now(),
-                    std::move(preset), yaml};
+  RETURN_IF_ERROR(CheckSandboxKeys(caller, preset));
+  RETURN_IF_ERROR(CheckTeamNamespace(caller, scope, preset.spec));
+  PresetWrite write{
+      scope, job_type, expected_version, caller.principal, clock_->Now(), std::move(preset), yaml};
   return store_->Put(write);
 }
 
@@ -141,6 +189,16 @@ StatusOr<ResolvedJob> PresetService::Resolve(const Caller& caller, const JobRequ
   if (!lookup_error.ok()) return lookup_error;  // a store failure is not a bad request
   if (!resolved.ok()) return resolved;
   RETURN_IF_ERROR(PlaceInTeamNamespace(caller, *resolved));
+  if (caller.namespaces.empty() && resolved->spec.namespace_name) {
+    // A team held to no namespace still may not run in one that another team owns (it may
+    // have been claimed after the preset naming it was written).
+    ASSIGN_OR_RETURN(std::string owner, teams_->NamespaceOwner(*resolved->spec.namespace_name));
+    if (!owner.empty() && owner != team) {
+      return FailedPrecondition("namespace: \"" + *resolved->spec.namespace_name +
+                                "\" belongs to another team, set by " +
+                                resolved->provenance["namespace"]);
+    }
+  }
   return resolved;
 }
 

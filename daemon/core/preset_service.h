@@ -2,9 +2,12 @@
 // against its team's presets (used by JobService for SubmitJob and ResolveJob).
 //
 // Access: reads are for the preset's own team (another team's presets are NOT_FOUND, as if
-// they did not exist) and for admins; writes (put, delete) are for admins only
-// (PERMISSION_DENIED otherwise), because a preset can grant sandbox keys (namespace, service
-// account) that a member must not choose for itself.
+// they did not exist) and for platform admins. Writes (put, delete) are for platform admins
+// and for a team admin on its own team (PERMISSION_DENIED otherwise), because a preset can
+// grant sandbox keys (namespace, service account) that a member must not choose for itself.
+// What would take a job out of its team's sandbox stays a platform admin's: a team admin's
+// preset may name only one of its team's namespaces, and no sandbox Spark conf key (pod
+// templates, credentials, host paths) nor hostPath volume.
 #pragma once
 
 #include <memory>
@@ -35,8 +38,9 @@ class PresetService {
       : store_(store), teams_(teams), clock_(clock), defaults_(std::move(defaults)) {}
 
   // team "" = the caller's team. authorize → parse and validate the YAML → check that a
-  // `namespace` is one of the team's (a team created without namespaces may use any) → the
-  // store writes a new version, checking `extends` (one level, same team) atomically with it.
+  // `namespace` is one of the team's (for a team created without namespaces: any that no other
+  // team owns, set by a platform admin) → the store writes a new version, checking `extends`
+  // (one level, same team) atomically with it.
   StatusOr<StoredPresetPtr> Put(const Caller& caller, const std::string& team,
                                 const std::string& job_type, const std::string& yaml,
                                 int64_t expected_version);
@@ -60,7 +64,8 @@ class PresetService {
   // The team a call acts on; NOT_FOUND for a member naming another team.
   StatusOr<std::string> ReadScope(const Caller& caller, const std::string& team) const;
   StatusOr<std::string> WriteScope(const Caller& caller, const std::string& team) const;
-  Status CheckTeamNamespace(const std::string& team, const JobSpec& spec) const;
+  Status CheckTeamNamespace(const Caller& caller, const std::string& team,
+                            const JobSpec& spec) const;
 
   PresetStore* store_;
   TeamStore* teams_;

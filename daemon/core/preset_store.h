@@ -19,7 +19,7 @@ struct StoredPreset {
   std::string source_yaml;  // what the author wrote, comments included
   std::string author;
   TimePoint created_at;
-  bool deleted = false;     // a tombstone: the job type has no preset from this version on
+  bool deleted = false;  // a tombstone: the job type has no preset from this version on
 };
 
 using StoredPresetPtr = std::shared_ptr<const StoredPreset>;

@@ -34,7 +34,8 @@ StatusOr<int64_t> ParseSparkSize(std::string_view text) {
     ++digits;
   }
   if (digits == 0) {
-    return InvalidArgument(Quote(text) + " is not a Spark size (a whole number and a unit: 512m, 4g)");
+    return InvalidArgument(Quote(text) +
+                           " is not a Spark size (a whole number and a unit: 512m, 4g)");
   }
   std::string_view number(lower.data(), digits);
   std::string_view unit(lower.data() + digits, lower.size() - digits);

@@ -56,7 +56,9 @@ class [[nodiscard]] Status {
   std::string message_;
 };
 
-inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
 inline Status FailedPrecondition(std::string m) {
@@ -65,7 +67,9 @@ inline Status FailedPrecondition(std::string m) {
 inline Status PermissionDenied(std::string m) {
   return {StatusCode::kPermissionDenied, std::move(m)};
 }
-inline Status Unauthenticated(std::string m) { return {StatusCode::kUnauthenticated, std::move(m)}; }
+inline Status Unauthenticated(std::string m) {
+  return {StatusCode::kUnauthenticated, std::move(m)};
+}
 inline Status Aborted(std::string m) { return {StatusCode::kAborted, std::move(m)}; }
 inline Status Internal(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
 inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
@@ -74,7 +78,7 @@ inline Status Unavailable(std::string m) { return {StatusCode::kUnavailable, std
 template <typename T>
 class [[nodiscard]] StatusOr {
  public:
-  StatusOr(T value) : value_(std::move(value)) {}  // NOLINT: implicit by design
+  StatusOr(T value) : value_(std::move(value)) {}         // NOLINT: implicit by design
   StatusOr(Status status) : status_(std::move(status)) {  // NOLINT: implicit by design
     if (status_.ok()) status_ = Internal("StatusOr constructed from an OK status without a value");
   }
@@ -97,10 +101,10 @@ class [[nodiscard]] StatusOr {
 #define SPARKD_CONCAT_INNER(a, b) a##b
 #define SPARKD_CONCAT(a, b) SPARKD_CONCAT_INNER(a, b)
 
-#define RETURN_IF_ERROR(expr)                         \
-  do {                                                \
-    ::sparkd::Status sparkd_status_ = (expr);         \
-    if (!sparkd_status_.ok()) return sparkd_status_;  \
+#define RETURN_IF_ERROR(expr)                        \
+  do {                                               \
+    ::sparkd::Status sparkd_status_ = (expr);        \
+    if (!sparkd_status_.ok()) return sparkd_status_; \
   } while (0)
 
 #define ASSIGN_OR_RETURN(lhs, expr) \

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <functional>
 #include <set>
 
 #include "daemon/core/classify/classify.h"
@@ -27,26 +29,36 @@ std::vector<std::string> LastLines(const std::string& text, size_t count) {
   return lines;
 }
 
-// The driver's own record: how spark-submit (the driver) ended, with what the driver log says.
+bool IsWeakReason(ExitReason reason) {
+  return reason == ExitReason::kUnspecified || reason == ExitReason::kUnknown ||
+         reason == ExitReason::kAppError;
+}
+
+// The driver's own record: how the driver ended, from the backend's classification (a driver
+// pod's status) when it has one, refined by what the driver log says when that is vague.
 ExecutorRecord DriverRecord(const Observation& observation,
                             const std::vector<classify::Diagnosis>& diagnoses) {
-  ExecutorRecord driver;
+  ExecutorRecord driver = observation.driver.value_or(ExecutorRecord{});
   driver.executor_id = "driver";
-  driver.exit_code = observation.exit_code;
-  if (observation.exit_code == 0) {
+  if (!driver.exit_code) driver.exit_code = observation.exit_code;
+  if (observation.phase == Observation::Phase::kExited && observation.exit_code == 0) {
     driver.reason = ExitReason::kSucceeded;
-    driver.evidence = "driver exited with status 0";
+    if (driver.evidence.empty()) driver.evidence = "driver exited with status 0";
+    driver.advice.clear();
     return driver;
   }
-  for (const auto& d : diagnoses) {
-    if (d.subject == classify::Subject::kDriver && d.reason != ExitReason::kUnknown &&
-        d.reason != ExitReason::kSucceeded) {
-      driver.reason = d.reason;
-      driver.evidence = d.evidence;
-      driver.advice = d.advice;
-      return driver;
+  if (IsWeakReason(driver.reason)) {
+    for (const auto& d : diagnoses) {
+      if (d.subject == classify::Subject::kDriver && d.reason != ExitReason::kUnknown &&
+          d.reason != ExitReason::kSucceeded) {
+        driver.reason = d.reason;
+        driver.evidence = d.evidence;
+        driver.advice = d.advice;
+        return driver;
+      }
     }
   }
+  if (driver.reason != ExitReason::kUnspecified) return driver;
   driver.reason = ExitReason::kAppError;
   driver.evidence = observation.message.empty()
                         ? "driver exited with status " +
@@ -57,27 +69,109 @@ ExecutorRecord DriverRecord(const Observation& observation,
   return driver;
 }
 
+// The executors recorded while the job ran, overlaid with those of the final observation.
+std::vector<ExecutorRecord> MergeExecutors(std::vector<ExecutorRecord> stored,
+                                           std::vector<ExecutorRecord> observed) {
+  for (ExecutorRecord& x : observed) {
+    auto same = std::find_if(stored.begin(), stored.end(), [&](const ExecutorRecord& s) {
+      return s.executor_id == x.executor_id;
+    });
+    if (same == stored.end()) {
+      stored.push_back(std::move(x));
+    } else if (x.reason != ExitReason::kUnspecified || same->reason == ExitReason::kUnspecified) {
+      *same = std::move(x);
+    }
+  }
+  std::erase_if(stored, [](const ExecutorRecord& x) { return x.executor_id == "driver"; });
+  return stored;
+}
+
+std::string EndMessage(const Observation& observation) {
+  switch (observation.phase) {
+    case Observation::Phase::kLost:
+      return "lost: " + observation.message;
+    case Observation::Phase::kFailed:
+      return observation.message;
+    default:
+      if (!observation.exit_code) {
+        return observation.message.empty() ? "driver exited; its status is unknown"
+                                           : observation.message;
+      }
+      return "driver exited with status " + std::to_string(*observation.exit_code) +
+             (observation.message.empty() ? "" : " (" + observation.message + ")");
+  }
+}
+
+// What an observation says that the store keeps; equal fingerprints need no write.
+std::string Fingerprint(const Observation& o) {
+  return std::to_string(static_cast<int>(o.phase)) + "|" + o.spark_app_id + "|" + o.spark_ui_url;
+}
+
+constexpr size_t kRecentlyEndedJobs = 10000;
+constexpr size_t kMaxObjectBytes = 4 << 20;
+
 }  // namespace
 
 void Supervisor::LogIfError(const Status& status, const Job& job, const char* what) {
   if (!status.ok()) spdlog::warn("job {}: {}: {}", job.id, what, status.ToString());
 }
 
+std::mutex& Supervisor::JobLock(const std::string& job_id) {
+  return job_locks_[std::hash<std::string>{}(job_id) % job_locks_.size()];
+}
+
+void Supervisor::SetOwned(const std::vector<Job>& active) {
+  std::lock_guard lock(owned_mu_);
+  owned_.clear();
+  for (const Job& job : active) owned_.insert(job.id);
+}
+
+void Supervisor::AddOwned(const std::string& job_id) {
+  std::lock_guard lock(owned_mu_);
+  owned_.insert(job_id);
+}
+
+void Supervisor::Forget(const std::string& job_id) {
+  std::lock_guard lock(owned_mu_);
+  owned_.erase(job_id);
+  last_seen_.erase(job_id);
+  // Executors keep ending for a while after their driver (pods deleted at the app's end).
+  if (ended_.insert(job_id).second) ended_order_.push_back(job_id);
+  while (ended_order_.size() > kRecentlyEndedJobs) {
+    ended_.erase(ended_order_.front());
+    ended_order_.pop_front();
+  }
+}
+
+bool Supervisor::Owns(const std::string& job_id, bool or_recently_ended) {
+  std::lock_guard lock(owned_mu_);
+  return owned_.contains(job_id) || (or_recently_ended && ended_.contains(job_id));
+}
+
+bool Supervisor::Unchanged(const std::string& job_id, const Observation& observation) {
+  std::lock_guard lock(owned_mu_);
+  auto it = last_seen_.find(job_id);
+  return it != last_seen_.end() && it->second == Fingerprint(observation);
+}
+
 Status Supervisor::Reconcile() {
   ASSIGN_OR_RETURN(std::vector<Job> jobs, store_->ListOwnedActiveJobs(options_.owner));
+  SetOwned(jobs);
   for (const Job& job : jobs) {
+    std::lock_guard job_lock(JobLock(job.id));
     auto observation = backend_->Observe(job);
     if (!observation.ok() && observation.status().code() == StatusCode::kNotFound &&
         job.state == JobState::kSubmitting) {
       // The daemon died inside Launch before anything started: safe to launch it again.
-      LogIfError(store_->Transition(job.id, JobState::kQueued, {},
-                                    "queued again: the daemon restarted before launching it")
+      LogIfError(store_
+                     ->Transition(job.id, JobState::kQueued, {},
+                                  "queued again: the daemon restarted before launching it")
                      .status(),
                  job, "re-queue");
       continue;
     }
-    auto unknown = store_->Transition(job.id, JobState::kUnknown, {},
-                                      "reconciling after a daemon restart");
+    auto unknown =
+        store_->Transition(job.id, JobState::kUnknown, {}, "reconciling after a daemon restart");
     if (!unknown.ok()) {
       LogIfError(unknown.status(), job, "reconcile");
       continue;
@@ -100,14 +194,23 @@ void Supervisor::Start() {
     std::lock_guard lock(mu_);
     stopping_ = false;
   }
+  bool pushed = backend_->Subscribe(this);
+  {
+    std::lock_guard lock(mu_);
+    pushed_ = pushed;
+  }
   thread_ = std::thread([this] { Loop(); });
 }
 
 void Supervisor::Stop() {
+  bool pushed;
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
+    pushed = pushed_;
+    pushed_ = false;
   }
+  if (pushed) backend_->Subscribe(nullptr);
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
@@ -138,7 +241,13 @@ void Supervisor::RunOnce() {
     spdlog::warn("listing active jobs: {}", active.status().ToString());
     return;
   }
-  ObserveAll(*active);
+  SetOwned(*active);
+  bool pushed;
+  {
+    std::lock_guard lock(mu_);
+    pushed = pushed_;
+  }
+  if (!pushed) ObserveAll(*active);
   // Jobs that ended in this pass still count: they free their slot on the next pass.
   ClaimAndLaunch(static_cast<int>(active->size()));
 }
@@ -157,20 +266,26 @@ void Supervisor::ClaimAndLaunch(int running) {
 }
 
 void Supervisor::Launch(Job job) {
+  // Held until the job is SUBMITTED: what a watching backend pushes about the new
+  // application meanwhile waits, and then applies to the SUBMITTED job.
+  std::lock_guard job_lock(JobLock(job.id));
+  AddOwned(job.id);
   auto ref = backend_->Launch(job);
   if (!ref.ok()) {
     JobUpdate update;
     update.set_finished = true;
-    LogIfError(store_->Transition(job.id, JobState::kFailed, update,
-                                  "launch failed: " + ref.status().message())
+    LogIfError(store_
+                   ->Transition(job.id, JobState::kFailed, update,
+                                "launch failed: " + ref.status().message())
                    .status(),
                job, "record launch failure");
+    Forget(job.id);
     return;
   }
   JobUpdate update;
   update.backend_ref = *ref;
-  auto submitted = store_->Transition(job.id, JobState::kSubmitted, update,
-                                      "launched (" + *ref + ")");
+  auto submitted =
+      store_->Transition(job.id, JobState::kSubmitted, update, "launched (" + *ref + ")");
   if (!submitted.ok()) {
     // Cancelled while launching: the application must not outlive the job.
     job.backend_ref = *ref;
@@ -182,6 +297,7 @@ void Supervisor::Launch(Job job) {
 void Supervisor::ObserveAll(const std::vector<Job>& jobs) {
   for (const Job& job : jobs) {
     if (job.state == JobState::kSubmitting) continue;  // Launch is still on it
+    std::lock_guard job_lock(JobLock(job.id));
     auto observation = backend_->Observe(job);
     if (!observation.ok()) {
       LogIfError(observation.status(), job, "observe");
@@ -191,9 +307,64 @@ void Supervisor::ObserveAll(const std::vector<Job>& jobs) {
   }
 }
 
+bool Supervisor::OnObservation(const std::string& job_id, Observation observation) {
+  if (!Owns(job_id, false)) return false;
+  if (Unchanged(job_id, observation)) return true;
+  std::lock_guard job_lock(JobLock(job_id));
+  auto job = store_->GetJob(job_id, std::nullopt);
+  if (!job.ok()) {
+    spdlog::warn("job {}: read for an observation: {}", job_id, job.status().ToString());
+    return true;
+  }
+  if (IsTerminal(job->state)) {
+    Forget(job_id);
+    return false;
+  }
+  // SUBMITTING here means a launch failed midway; Reconcile decides what became of it.
+  if (job->state != JobState::kSubmitting) Apply(*job, std::move(observation));
+  return true;
+}
+
+void Supervisor::OnExecutorEnded(const std::string& job_id, ExecutorRecord record) {
+  if (!Owns(job_id, true)) return;
+  std::lock_guard job_lock(JobLock(job_id));
+  Status saved = store_->UpsertExecutor(job_id, record);
+  if (!saved.ok()) {
+    spdlog::warn("job {}: record executor {}: {}", job_id, record.executor_id, saved.ToString());
+  }
+}
+
+void Supervisor::OnResync(const std::set<std::string>& present,
+                          const std::function<bool(const Job&)>& covers) {
+  auto active = store_->ListOwnedActiveJobs(options_.owner);
+  if (!active.ok()) {
+    spdlog::warn("resync: listing active jobs: {}", active.status().ToString());
+    return;
+  }
+  for (const Job& listed : *active) {
+    if (present.contains(listed.id) || !covers(listed)) continue;
+    std::lock_guard job_lock(JobLock(listed.id));
+    // Re-read under the lock: a launch may have finished since the list.
+    auto job = store_->GetJob(listed.id, std::nullopt);
+    if (!job.ok() || IsTerminal(job->state) || job->state == JobState::kSubmitting) continue;
+    auto observation = backend_->Observe(*job);
+    if (observation.ok()) {
+      Apply(*job, std::move(*observation));
+    } else if (observation.status().code() == StatusCode::kNotFound) {
+      Observation lost;
+      lost.phase = Observation::Phase::kLost;
+      lost.message = observation.status().message();
+      Apply(*job, std::move(lost));
+    } else {
+      LogIfError(observation.status(), *job, "resync");
+    }
+  }
+}
+
 void Supervisor::Apply(const Job& job, Observation observation) {
   using Phase = Observation::Phase;
-  if (observation.phase == Phase::kExited || observation.phase == Phase::kLost) {
+  if (observation.phase == Phase::kExited || observation.phase == Phase::kLost ||
+      observation.phase == Phase::kFailed) {
     Finish(job, std::move(observation));
     return;
   }
@@ -203,24 +374,38 @@ void Supervisor::Apply(const Job& job, Observation observation) {
   }
   if (observation.spark_ui_url != job.spark_ui_url) update.spark_ui_url = observation.spark_ui_url;
   bool now_running = observation.phase == Phase::kRunning && job.state != JobState::kRunning;
+  Status written = Status::Ok();
   if (now_running) {
     update.set_started = true;
-    LogIfError(store_->Transition(job.id, JobState::kRunning, update,
-                                  "Spark application " + observation.spark_app_id + " running")
-                   .status(),
-               job, "record running");
+    written = store_
+                  ->Transition(job.id, JobState::kRunning, update,
+                               "Spark application " + observation.spark_app_id + " running")
+                  .status();
+    LogIfError(written, job, "record running");
   } else if (job.state == JobState::kUnknown) {
-    LogIfError(store_->Transition(job.id, JobState::kSubmitted, update, "still starting").status(),
-               job, "record submitted");
+    written = store_->Transition(job.id, JobState::kSubmitted, update, "still starting").status();
+    LogIfError(written, job, "record submitted");
   } else if (update.spark_app_id || update.spark_ui_url) {
-    LogIfError(store_->Update(job.id, update), job, "record UI address");
+    written = store_->Update(job.id, update);
+    LogIfError(written, job, "record UI address");
+  }
+  if (written.ok()) {
+    std::lock_guard lock(owned_mu_);
+    last_seen_[job.id] = Fingerprint(observation);
   }
 }
 
 std::vector<classify::Diagnosis> Supervisor::Diagnose(const Job& job) {
-  // One streaming classifier per source, so a huge log is never held in memory.
+  // One streaming classifier per log source, so a huge log is never held in memory; pod
+  // objects are small and read whole.
   std::map<std::string, classify::LogClassifier, std::less<>> classifiers;
+  std::map<std::string, std::string, std::less<>> objects;
   auto feed = [&](std::string_view source, std::string_view chunk) {
+    if (source.starts_with(kPodSourcePrefix)) {
+      std::string& text = objects[std::string(source)];
+      if (text.size() < kMaxObjectBytes) text.append(chunk);
+      return;
+    }
     auto it = classifiers.find(source);
     if (it == classifiers.end()) {
       it = classifiers.emplace(std::string(source), classify::LogClassifier(std::string(source)))
@@ -233,13 +418,20 @@ std::vector<classify::Diagnosis> Supervisor::Diagnose(const Job& job) {
   for (auto& [source, classifier] : classifiers) {
     for (auto& d : classifier.Finish()) diagnoses.push_back(std::move(d));
   }
+  for (const auto& [source, text] : objects) {
+    for (auto& d : classify::DiagnoseText(text, source)) diagnoses.push_back(std::move(d));
+  }
   return diagnoses;
 }
 
 void Supervisor::Finish(const Job& job, Observation observation) {
   std::vector<classify::Diagnosis> diagnoses = Diagnose(job);
-  std::vector<ExecutorRecord> executors = std::move(observation.executors);
-  std::erase_if(executors, [](const ExecutorRecord& x) { return x.executor_id == "driver"; });
+  std::vector<ExecutorRecord> stored;
+  if (auto full = store_->GetJob(job.id, std::nullopt); full.ok()) {
+    stored = std::move(full->executors);
+  }
+  std::vector<ExecutorRecord> executors =
+      MergeExecutors(std::move(stored), std::move(observation.executors));
   classify::ApplyDiagnoses(diagnoses, &executors);
   executors.insert(executors.begin(), DriverRecord(observation, diagnoses));
   LogIfError(store_->SaveExecutors(job.id, executors), job, "save executors");
@@ -256,17 +448,19 @@ void Supervisor::Finish(const Job& job, Observation observation) {
   update.driver_exit_code = observation.exit_code;
   if (!observation.spark_app_id.empty()) update.spark_app_id = observation.spark_app_id;
   update.spark_ui_url = "";  // the live UI is gone; /ui redirects to the history server now
-  std::string message;
-  if (observation.phase == Observation::Phase::kLost) {
-    message = "lost: " + observation.message;
-  } else {
-    message = "driver exited with status " + std::to_string(observation.exit_code.value_or(-1));
-  }
+  std::string message = EndMessage(observation);
   if (!succeeded && !report.first_fatal_cause.empty()) message += "; " + report.first_fatal_cause;
-  LogIfError(store_->Transition(job.id, succeeded ? JobState::kSucceeded : JobState::kFailed,
-                                update, message)
-                 .status(),
-             job, "record end");
+  Status ended = store_
+                     ->Transition(job.id, succeeded ? JobState::kSucceeded : JobState::kFailed,
+                                  update, message)
+                     .status();
+  LogIfError(ended, job, "record end");
+  if (ended.ok()) Forget(job.id);
+  // The backend gave up on an application that never started: nothing of it may linger (a
+  // pending pod that gets scheduled an hour later).
+  if (observation.phase == Observation::Phase::kFailed) {
+    LogIfError(backend_->Kill(job), job, "stop what is left after failing");
+  }
 }
 
 void Supervisor::StopApplication(const Job& job) {

@@ -1,16 +1,27 @@
 // Supervisor: drives the jobs this daemon owns through their lifecycle.
 //
 // One loop: claim QUEUED jobs (up to a concurrency limit) → launch → observe every owned job →
-// record RUNNING, and at the end the executors, their exit reasons and the report. Postgres is
-// the only state: after a crash, Reconcile() picks every owned job up again, and a job is
-// never launched twice (SUBMITTING jobs are observed before they are ever re-queued).
+// record RUNNING, the executors as they end, and at the end the driver, the exit reasons and
+// the report. Observations come from polling a backend that needs it (Backend::Observe on
+// each pass) or are pushed by a backend that watches (the ObservationSink methods below); both
+// go through Apply/Finish. Postgres is the only state: after a crash, Reconcile() picks every
+// owned job up again, and a job is never launched twice (SUBMITTING jobs are observed before
+// they are ever re-queued).
+//
+// Concurrency: the calls about one job (a launch, a pushed observation, a resync, a poll) run
+// one at a time under that job's lock; every state change is also conditional in the store
+// (Transition refuses a move the state machine forbids), so a replayed or late observation
+// changes nothing.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -27,18 +38,20 @@ struct SupervisorOptions {
   int max_running_jobs = 2;
 };
 
-class Supervisor {
+class Supervisor : public ObservationSink {
  public:
   // `store` and `backend` must outlive the supervisor.
   Supervisor(JobStore* store, Backend* backend, SupervisorOptions options)
       : store_(store), backend_(backend), options_(std::move(options)) {}
-  ~Supervisor() { Stop(); }
+  ~Supervisor() override { Stop(); }
 
   // Brings every job this daemon owned before a restart back to a true state: still running,
   // ended (recorded now), never launched (queued again) or lost (failed, saying so).
   Status Reconcile();
 
+  // Starts the loop and subscribes to the backend's observations (if it pushes them).
   void Start();
+  // Unsubscribes (no pushed call runs after this returns) and stops the loop.
   void Stop();
   // Wakes the loop now, e.g. after a submit.
   void Wake();
@@ -48,6 +61,13 @@ class Supervisor {
 
   // One pass of the loop; public so tests can step it.
   void RunOnce();
+
+  // ObservationSink: what a watching backend pushes. Calls about jobs this daemon does not
+  // own are ignored. Thread-safe.
+  bool OnObservation(const std::string& job_id, Observation observation) override;
+  void OnExecutorEnded(const std::string& job_id, ExecutorRecord record) override;
+  void OnResync(const std::set<std::string>& present,
+                const std::function<bool(const Job&)>& covers) override;
 
  private:
   void Loop();
@@ -59,15 +79,32 @@ class Supervisor {
   std::vector<classify::Diagnosis> Diagnose(const Job& job);
   void LogIfError(const Status& status, const Job& job, const char* what);
 
+  std::mutex& JobLock(const std::string& job_id);
+  // Jobs this daemon drives: refreshed from the store on every pass, added at launch.
+  void SetOwned(const std::vector<Job>& active);
+  void AddOwned(const std::string& job_id);
+  void Forget(const std::string& job_id);
+  bool Owns(const std::string& job_id, bool or_recently_ended);
+  // True when the same observation was applied last time (nothing to write).
+  bool Unchanged(const std::string& job_id, const Observation& observation);
+
   JobStore* store_;
   Backend* backend_;
   const SupervisorOptions options_;
+  std::array<std::mutex, 64> job_locks_;
 
   std::mutex mu_;
   std::condition_variable cv_;
   bool wake_ = false;      // GUARDED_BY(mu_)
   bool stopping_ = false;  // GUARDED_BY(mu_)
+  bool pushed_ = false;    // GUARDED_BY(mu_): the backend pushes; do not poll it
   std::thread thread_;
+
+  std::mutex owned_mu_;
+  std::set<std::string> owned_;                   // GUARDED_BY(owned_mu_)
+  std::set<std::string> ended_;                   // GUARDED_BY(owned_mu_)
+  std::deque<std::string> ended_order_;           // GUARDED_BY(owned_mu_): oldest first
+  std::map<std::string, std::string> last_seen_;  // GUARDED_BY(owned_mu_): job → fingerprint
 };
 
 }  // namespace sparkd

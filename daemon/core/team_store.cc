@@ -7,9 +7,9 @@ namespace {
 // (truncated, overlong, surrogate or past U+10FFFF).
 std::optional<char32_t> NextCodePoint(std::string_view text, size_t& pos) {
   const auto lead = static_cast<unsigned char>(text[pos]);
-  const size_t length = lead < 0x80 ? 1
-                        : (lead >> 5) == 0x6 ? 2
-                        : (lead >> 4) == 0xe ? 3
+  const size_t length = lead < 0x80           ? 1
+                        : (lead >> 5) == 0x6  ? 2
+                        : (lead >> 4) == 0xe  ? 3
                         : (lead >> 3) == 0x1e ? 4
                                               : 0;
   if (length == 0 || pos + length > text.size()) return std::nullopt;
@@ -30,18 +30,28 @@ std::optional<char32_t> NextCodePoint(std::string_view text, size_t& pos) {
 
 }  // namespace
 
-std::string_view RoleName(Role role) { return role == Role::kAdmin ? "admin" : "member"; }
+std::string_view RoleName(Role role) {
+  switch (role) {
+    case Role::kTeamAdmin:
+      return "team_admin";
+    case Role::kPlatformAdmin:
+      return "platform_admin";
+    case Role::kMember:
+      break;
+  }
+  return "member";
+}
 
 std::optional<Role> ParseRole(std::string_view name) {
-  if (name == "admin") return Role::kAdmin;
-  if (name == "member") return Role::kMember;
+  for (Role role : {Role::kMember, Role::kTeamAdmin, Role::kPlatformAdmin}) {
+    if (name == RoleName(role)) return role;
+  }
   return std::nullopt;
 }
 
 Status ValidateTeamName(std::string_view name) {
   if (name.empty() || name.size() > 63) {
-    return InvalidArgument("team: must be 1 to 63 characters, got " +
-                           std::to_string(name.size()));
+    return InvalidArgument("team: must be 1 to 63 characters, got " + std::to_string(name.size()));
   }
   if (name[0] < 'a' || name[0] > 'z') {
     return InvalidArgument("team: \"" + std::string(name) + "\" must start with a-z");
@@ -50,6 +60,27 @@ Status ValidateTeamName(std::string_view name) {
     if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-')) {
       return InvalidArgument("team: \"" + std::string(name) +
                              "\" may contain only a-z, 0-9 and '-'");
+    }
+  }
+  return Status::Ok();
+}
+
+Status ValidateTeamNamespaces(const std::vector<std::string>& namespaces) {
+  for (size_t i = 0; i < namespaces.size(); ++i) {
+    const std::string& name = namespaces[i];
+    const std::string path = "namespaces[" + std::to_string(i) + "]";
+    auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+    bool valid = !name.empty() && name.size() <= 63 && alnum(name.front()) && alnum(name.back());
+    for (char c : name) valid = valid && (alnum(c) || c == '-');
+    if (!valid) {
+      // Not echoed: the name may hold anything, control characters included.
+      return InvalidArgument(path +
+                             ": not a Kubernetes namespace name (1 to 63 characters of a-z, 0-9 "
+                             "and '-', starting and ending with a letter or digit)");
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (namespaces[j] == name)
+        return InvalidArgument(path + ": \"" + name + "\" is listed twice");
     }
   }
   return Status::Ok();

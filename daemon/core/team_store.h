@@ -14,9 +14,8 @@
 
 namespace sparkd {
 
-enum class Role { kMember, kAdmin };
-
-std::string_view RoleName(Role role);  // "member", "admin"
+// The stored names: "member", "team_admin", "platform_admin" (sql/0005 token_role).
+std::string_view RoleName(Role role);
 std::optional<Role> ParseRole(std::string_view name);
 
 struct Team {
@@ -48,6 +47,11 @@ enum class TokenState { kActive, kRevoked };
 // namespace-like identifiers).
 Status ValidateTeamName(std::string_view name);
 
+// A team's namespaces: Kubernetes namespace names (DNS-1123 labels: 1-63 characters of
+// [a-z0-9-], starting and ending with a letter or digit), each listed once. Errors name the
+// entry ("namespaces[1]: ...").
+Status ValidateTeamNamespaces(const std::vector<std::string>& namespaces);
+
 inline constexpr size_t kMaxTokenDescriptionChars = 200;
 
 // Token descriptions: optional, at most kMaxTokenDescriptionChars characters of UTF-8 without
@@ -59,12 +63,16 @@ class TeamStore {
  public:
   virtual ~TeamStore() = default;
 
-  // ALREADY_EXISTS when the name is taken.
+  // ALREADY_EXISTS when the name is taken; FAILED_PRECONDITION naming the namespace and its
+  // team when one of the namespaces belongs to another team (a namespace has one owner, also
+  // under concurrent creates).
   virtual Status CreateTeam(const Team& team) = 0;
   // NOT_FOUND when there is no such team.
   virtual StatusOr<Team> GetTeam(const std::string& name) = 0;
   // Every team, by name.
   virtual StatusOr<std::vector<Team>> ListTeams() = 0;
+  // The team that owns `name` among its namespaces, "" when none does.
+  virtual StatusOr<std::string> NamespaceOwner(const std::string& name) = 0;
 
   // A new random token for `team` (NOT_FOUND when the team does not exist). `description` is
   // stored as given; callers validate it.
@@ -72,6 +80,9 @@ class TeamStore {
                                             const std::string& description) = 0;
   // The tokens of `team` ("" = every team), revoked ones included, by team, then creation.
   virtual StatusOr<std::vector<TokenInfo>> ListTokens(const std::string& team) = 0;
+  // One token, revoked or not; NOT_FOUND for an unknown id. A token's team and role never
+  // change, so what this answers stays true for the token's life.
+  virtual StatusOr<TokenInfo> GetToken(const std::string& id) = 0;
 
   // The caller a token stands for. UNAUTHENTICATED when the token is unknown or revoked; the
   // message never contains the token.

@@ -45,10 +45,10 @@ TEST(TokenDescriptionTest, AcceptsPrintableTextAndNamesTheFieldOtherwise) {
       continue;
     }
     EXPECT_EQ(status.code(), StatusCode::kInvalidArgument) << c.name;
-    EXPECT_TRUE(status.message().starts_with("description: ")) << c.name << ": "
-                                                                << status.message();
-    EXPECT_NE(status.message().find(c.error), std::string::npos) << c.name << ": "
-                                                                 << status.message();
+    EXPECT_TRUE(status.message().starts_with("description: "))
+        << c.name << ": " << status.message();
+    EXPECT_NE(status.message().find(c.error), std::string::npos)
+        << c.name << ": " << status.message();
   }
 }
 

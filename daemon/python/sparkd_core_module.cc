@@ -10,6 +10,7 @@
 #include <string>
 
 #include "daemon/core/preset/documents.h"
+#include "daemon/core/preset/driver_manifests.h"
 
 namespace py = pybind11;
 
@@ -58,13 +59,34 @@ sparkd::RenderContext Context(const py::dict& values) {
   context.namespace_name = get("namespace");
   context.driver_pod = get("driver_pod");
   context.team = get("team");
+  context.pod_prefix = get("pod_prefix");
   return context;
+}
+
+// The k8s-native backend's driver objects for a job: DriverManifestsToJson, the dependents with
+// their ownerReferences to `pod_uid` when one is given.
+sparkd::StatusOr<nlohmann::json> RenderDriverManifestsDocument(const nlohmann::json& job,
+                                                               const nlohmann::json& settings,
+                                                               const nlohmann::json& names,
+                                                               const std::string& pod_uid) {
+  ASSIGN_OR_RETURN(sparkd::DriverJob driver_job, sparkd::DriverJobFromJson(job));
+  ASSIGN_OR_RETURN(sparkd::NativeBackendSettings backend,
+                   sparkd::NativeBackendSettingsFromJson(settings));
+  sparkd::DriverObjectNames object_names = sparkd::DriverObjectNamesForJob(driver_job.job_id);
+  if (!names.is_null()) {
+    ASSIGN_OR_RETURN(object_names, sparkd::DriverObjectNamesFromJson(names));
+  }
+  ASSIGN_OR_RETURN(sparkd::DriverManifests manifests,
+                   sparkd::RenderDriverManifests(driver_job, backend, object_names));
+  if (!pod_uid.empty()) manifests.dependents = sparkd::DependentsOwnedBy(manifests, pod_uid);
+  return sparkd::DriverManifestsToJson(manifests);
 }
 
 }  // namespace
 
 PYBIND11_MODULE(_sparkd_core, m) {
-  m.doc() = "sparkd's preset core: parse, validate, merge and resolve job options as the daemon does.";
+  m.doc() =
+      "sparkd's preset core: parse, validate, merge and resolve job options as the daemon does.";
   RegisterCoreError(m);
   m.def(
       "parse_preset",
@@ -80,8 +102,8 @@ PYBIND11_MODULE(_sparkd_core, m) {
       "resolve",
       [](const std::string& defaults, const std::map<std::string, std::string>& presets,
          const py::object& request, const py::dict& context) {
-        return Unwrap(sparkd::ResolveDocuments(defaults, presets, ToJson(request),
-                                               Context(context)));
+        return Unwrap(
+            sparkd::ResolveDocuments(defaults, presets, ToJson(request), Context(context)));
       },
       py::arg("defaults_yaml"), py::arg("presets"), py::arg("request"),
       py::arg("context") = py::dict(),
@@ -104,4 +126,19 @@ PYBIND11_MODULE(_sparkd_core, m) {
       },
       py::arg("before_yaml"), py::arg("after_yaml"),
       "Field-level changes between two preset bodies: [{'path', 'before', 'after'}].");
+  m.def(
+      "render_driver_manifests",
+      [](const py::object& job, const py::object& settings, const py::object& names,
+         const std::string& pod_uid) {
+        return Unwrap(RenderDriverManifestsDocument(
+            ToJson(job), ToJson(settings), names.is_none() ? nlohmann::json() : ToJson(names),
+            pod_uid));
+      },
+      py::arg("job"), py::arg("settings") = py::dict(), py::arg("names") = py::none(),
+      py::arg("pod_uid") = "",
+      "The k8s-native driver objects of a job ({'jobId', 'team', 'jobType', 'idempotencyKey', "
+      "'submitTimeMs', 'spec'}) under backend settings ({'defaultNamespace', 'defaultImage', "
+      "'masterUrl', 'sparkUser', 'daemonConf'}): namespace, names, submission (what "
+      "spark-submit would be given), pod, dependents [{'resource', 'object'}] (with "
+      "ownerReferences to pod_uid when given) and properties.");
 }

@@ -45,7 +45,8 @@ TEST_F(BootstrapTest, RegistersTheTokenAndAgainAtEveryStart) {
     ASSERT_TRUE(status.ok()) << status.ToString();
     auto caller = teams.Authenticate(token_);
     ASSERT_TRUE(caller.ok()) << caller.status().ToString();
-    EXPECT_TRUE(caller->admin);
+    EXPECT_EQ(caller->role, Role::kPlatformAdmin);
+    EXPECT_EQ(caller->team, "admin");
   }
   EXPECT_EQ(Log().find("[warning]"), std::string::npos) << Log();
 }

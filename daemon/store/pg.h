@@ -1,8 +1,12 @@
 // A thin RAII layer over libpq: connections, results, a blocking pool, transactions.
 //
-// Every query is parametrised (PQexecParams with text parameters). Errors come back as Status:
-// connection problems as UNAVAILABLE, unique violations as ALREADY_EXISTS, serialization and
-// deadlock failures as ABORTED, the rest as INTERNAL with the server's message.
+// Every query is parametrised (PQexecParams with text parameters). Errors come back as Status,
+// and no Status ever carries SQL, libpq's or the server's message: those go to the log under a
+// reference ("ref 1a2b..."), which the Status names. Connection problems are UNAVAILABLE,
+// unique violations ALREADY_EXISTS ("already exists": callers say what exists), serialization
+// and deadlock failures ABORTED, values the database cannot take (a NUL character, invalid
+// UTF-8, too long, malformed or out of range) INVALID_ARGUMENT, a missing referenced row
+// FAILED_PRECONDITION, the rest INTERNAL "database error (ref ...)".
 #pragma once
 
 #include <libpq-fe.h>

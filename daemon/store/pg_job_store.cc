@@ -1,5 +1,8 @@
 #include "daemon/store/pg_job_store.h"
 
+#include <openssl/evp.h>
+
+#include <algorithm>
 #include <charconv>
 
 #include "daemon/core/job_json.h"
@@ -14,12 +17,24 @@ struct JobColumn {
   bool timestamp;
 };
 constexpr JobColumn kJobColumnList[] = {
-    {"id", false},          {"team", false},         {"idempotency_key", false},
-    {"state", false},       {"state_message", false}, {"request", false},
-    {"backend", false},     {"backend_ref", false},  {"spark_app_id", false},
-    {"spark_ui_url", false}, {"driver_exit_code", false}, {"report", false},
-    {"version", false},     {"created_at", true},    {"updated_at", true},
-    {"started_at", true},   {"finished_at", true},   {"resolved_spec", false},
+    {"id", false},
+    {"team", false},
+    {"idempotency_key", false},
+    {"state", false},
+    {"state_message", false},
+    {"request", false},
+    {"backend", false},
+    {"backend_ref", false},
+    {"spark_app_id", false},
+    {"spark_ui_url", false},
+    {"driver_exit_code", false},
+    {"report", false},
+    {"version", false},
+    {"created_at", true},
+    {"updated_at", true},
+    {"started_at", true},
+    {"finished_at", true},
+    {"resolved_spec", false},
     {"presets_used", false},
 };
 
@@ -114,6 +129,36 @@ constexpr const char* kEventColumns = "seq, from_state, to_state, ts_to_micros(a
 
 PgParam OptionalParam(const std::optional<std::string>& value) { return value; }
 
+// JSON as text for a jsonb parameter. A string that is not UTF-8 cannot be JSON: refused here,
+// before it reaches the database.
+StatusOr<std::string> JsonText(const nlohmann::json& json, std::string_view what) {
+  try {
+    return json.dump();
+  } catch (const nlohmann::json::type_error&) {
+    return InvalidArgument(std::string(what) + ": a text is not valid UTF-8");
+  }
+}
+
+std::string Sha256Hex(std::string_view text) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int size = 0;
+  EVP_Digest(text.data(), text.size(), digest, &size, EVP_sha256(), nullptr);
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < size; ++i) {
+    hex += kDigits[digest[i] >> 4];
+    hex += kDigits[digest[i] & 0xf];
+  }
+  return hex;
+}
+
+// The job of (team, key) with, as the first column, whether it was submitted with the request
+// whose digest is $3 (NULL digests, from before sql/0005, match every request).
+std::string ExistingJobQuery() {
+  return "SELECT request_sha256 IS NULL OR request_sha256 = decode($3, 'hex'), " + JobColumns() +
+         " FROM jobs WHERE team = $1 AND idempotency_key = $2";
+}
+
 PgParam OptionalParam(const std::optional<int>& value) {
   if (!value) return std::nullopt;
   return std::to_string(*value);
@@ -122,9 +167,9 @@ PgParam OptionalParam(const std::optional<int>& value) {
 // "{QUEUED,SUBMITTING}": the states from which the state machine allows a move to `to`.
 std::string AllowedFromArray(JobState to) {
   std::string array = "{";
-  for (JobState from : {JobState::kQueued, JobState::kSubmitting, JobState::kSubmitted,
-                        JobState::kRunning, JobState::kSucceeded, JobState::kFailed,
-                        JobState::kCancelled, JobState::kUnknown}) {
+  for (JobState from :
+       {JobState::kQueued, JobState::kSubmitting, JobState::kSubmitted, JobState::kRunning,
+        JobState::kSucceeded, JobState::kFailed, JobState::kCancelled, JobState::kUnknown}) {
     if (!IsAllowedTransition(from, to)) continue;
     if (array.size() > 1) array += ",";
     array += JobStateName(from);
@@ -136,7 +181,12 @@ std::string AllowedFromArray(JobState to) {
 std::vector<PgParam> UpdateParams(const std::string& id, const JobUpdate& u,
                                   const std::string& now_micros) {
   PgParam report;
-  if (u.report) report = JobReportToJson(*u.report).dump();
+  // The report quotes the driver's log, which may hold any bytes: invalid UTF-8 is replaced
+  // rather than losing the whole report.
+  if (u.report) {
+    report =
+        JobReportToJson(*u.report).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
   return {id,
           now_micros,
           OptionalParam(u.backend_ref),
@@ -168,23 +218,26 @@ constexpr const char* kUpdateSetList =
 const char* const kCreateJobStatement =
     "WITH ins AS ("
     " INSERT INTO jobs (id, team, idempotency_key, state, state_message, request, backend,"
-    "  created_at, updated_at, resolved_spec, presets_used)"
+    "  created_at, updated_at, resolved_spec, presets_used, request_sha256)"
     " VALUES ($1, $2, $3, 'QUEUED', $6, $4::jsonb, $5, micros_to_ts($7), micros_to_ts($7),"
-    "  $8::jsonb, $9::jsonb)"
+    "  $8::jsonb, $9::jsonb, decode($10, 'hex'))"
     " ON CONFLICT (team, idempotency_key) DO NOTHING RETURNING id, created_at, state_message),"
     " ev AS (INSERT INTO job_events (job_id, seq, from_state, to_state, at, message)"
     "  SELECT id, 1, NULL, 'QUEUED', created_at, state_message FROM ins)"
     " SELECT id FROM ins";
 
-StatusOr<CreateJobResult> PgJobStore::CreateJob(const Job& job) {
-  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+StatusOr<CreateJobResult> PgJobStore::CreateJob(const Job& job,
+                                                const std::string& request_fingerprint) {
   PgParam resolved_spec;
   if (!job.resolved_spec_json.empty()) resolved_spec = job.resolved_spec_json;
-  ASSIGN_OR_RETURN(auto inserted,
-                   conn->Exec(kCreateJobStatement, {job.id, job.team, job.idempotency_key,
-                                        JobRequestToJson(job.request).dump(), job.backend,
-                                        job.state_message, ToMicrosParam(job.created_at),
-                                        resolved_spec, PresetRefsToJson(job.presets_used)}));
+  ASSIGN_OR_RETURN(std::string request, JsonText(JobRequestToJson(job.request), "job"));
+  const std::string digest = Sha256Hex(request_fingerprint);
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(
+      auto inserted,
+      conn->Exec(kCreateJobStatement, {job.id, job.team, job.idempotency_key, request, job.backend,
+                                       job.state_message, ToMicrosParam(job.created_at),
+                                       resolved_spec, PresetRefsToJson(job.presets_used), digest}));
   if (inserted.rows() == 1) {
     Job stored = job;
     stored.state = JobState::kQueued;
@@ -202,24 +255,22 @@ StatusOr<CreateJobResult> PgJobStore::CreateJob(const Job& job) {
   }
   // Another submit with this key won (now or earlier); it has committed, so it is visible.
   ASSIGN_OR_RETURN(auto existing,
-                   conn->Exec("SELECT " + JobColumns() +
-                                  " FROM jobs WHERE team = $1 AND idempotency_key = $2",
-                              {job.team, job.idempotency_key}));
+                   conn->Exec(ExistingJobQuery(), {job.team, job.idempotency_key, digest}));
   if (existing.rows() != 1) return Aborted("idempotency key conflict; retry the submit");
-  ASSIGN_OR_RETURN(Job stored, ParseJobRow(existing, 0));
-  return CreateJobResult{std::move(stored), false};
+  ASSIGN_OR_RETURN(Job stored, ParseJobRow(existing, 0, 1));
+  return CreateJobResult{std::move(stored), false, existing.Get(0, 0) == "t"};
 }
 
-StatusOr<std::optional<Job>> PgJobStore::FindByKey(const std::string& team,
-                                                   const std::string& idempotency_key) {
+StatusOr<std::optional<CreateJobResult>> PgJobStore::FindByKey(
+    const std::string& team, const std::string& idempotency_key,
+    const std::string& request_fingerprint) {
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(auto rows,
-                   conn->Exec("SELECT " + JobColumns() +
-                                  " FROM jobs WHERE team = $1 AND idempotency_key = $2",
-                              {team, idempotency_key}));
-  if (rows.rows() == 0) return std::optional<Job>();
-  ASSIGN_OR_RETURN(Job job, ParseJobRow(rows, 0));
-  return std::optional<Job>(std::move(job));
+  ASSIGN_OR_RETURN(auto rows, conn->Exec(ExistingJobQuery(),
+                                         {team, idempotency_key, Sha256Hex(request_fingerprint)}));
+  if (rows.rows() == 0) return std::optional<CreateJobResult>();
+  ASSIGN_OR_RETURN(Job job, ParseJobRow(rows, 0, 1));
+  return std::optional<CreateJobResult>(
+      CreateJobResult{std::move(job), false, rows.Get(0, 0) == "t"});
 }
 
 StatusOr<Job> PgJobStore::GetJob(const std::string& id, const std::optional<std::string>& team) {
@@ -230,11 +281,9 @@ StatusOr<Job> PgJobStore::GetJob(const std::string& id, const std::optional<std:
                               {id, team}));
   if (rows.rows() == 0) return NotFound("job " + id + " not found");
   ASSIGN_OR_RETURN(Job job, ParseJobRow(rows, 0));
-  ASSIGN_OR_RETURN(
-      auto events,
-      conn->Exec(std::string("SELECT ") + kEventColumns +
-                     " FROM job_events WHERE job_id = $1 ORDER BY seq",
-                 {id}));
+  ASSIGN_OR_RETURN(auto events, conn->Exec(std::string("SELECT ") + kEventColumns +
+                                               " FROM job_events WHERE job_id = $1 ORDER BY seq",
+                                           {id}));
   job.events = ParseEventRows(events);
   ASSIGN_OR_RETURN(
       auto executors,
@@ -260,17 +309,77 @@ StatusOr<Job> PgJobStore::GetJob(const std::string& id, const std::optional<std:
   return job;
 }
 
+namespace {
+
+// A text expression cut to kSummaryTextChars characters, ending in "…" when cut; '' for NULL.
+// Cut in the query, so a huge text never leaves the database for a listing.
+std::string BoundedText(const std::string& expr) {
+  const std::string n = std::to_string(kSummaryTextChars);
+  return "CASE WHEN length(" + expr + ") > " + n + " THEN left(" + expr + ", " + n +
+         ") || '…' ELSE coalesce(" + expr + ", '') END";
+}
+
+// The columns of a listing, in the order ParseSummaryRow reads them: never the request, the
+// resolved spec or the report themselves, only the few fields a summary shows.
+std::string SummaryColumns() {
+  return "id, team, " + BoundedText("idempotency_key") + ", state, " +
+         BoundedText("state_message") + ", " + BoundedText("request->>'name'") + ", " +
+         BoundedText("request->>'job_type'") + ", " + BoundedText("request->>'file'") + ", " +
+         BoundedText("backend") + ", " + BoundedText("spark_app_id") +
+         ", driver_exit_code, ts_to_micros(created_at), ts_to_micros(updated_at),"
+         " ts_to_micros(started_at), ts_to_micros(finished_at), report->>'first_fatal_reason'";
+}
+
+JobSummary ParseSummaryRow(const PgResult& r, int row) {
+  JobSummary job;
+  job.id = r.Get(row, 0);
+  job.team = r.Get(row, 1);
+  job.idempotency_key = r.Get(row, 2);
+  job.state = ParseJobState(r.Get(row, 3)).value_or(JobState::kUnknown);
+  job.state_message = r.Get(row, 4);
+  job.name = r.Get(row, 5);
+  job.job_type = r.Get(row, 6);
+  job.file = r.Get(row, 7);
+  job.backend = r.Get(row, 8);
+  job.spark_app_id = r.Get(row, 9);
+  if (!r.IsNull(row, 10)) job.driver_exit_code = ToInt(r.Get(row, 10));
+  job.created_at = FromMicros(r.Get(row, 11));
+  job.updated_at = FromMicros(r.Get(row, 12));
+  if (!r.IsNull(row, 13)) job.started_at = FromMicros(r.Get(row, 13));
+  if (!r.IsNull(row, 14)) job.finished_at = FromMicros(r.Get(row, 14));
+  if (!r.IsNull(row, 15)) {
+    job.first_fatal_reason = ParseExitReason(r.Get(row, 15)).value_or(ExitReason::kUnspecified);
+  }
+  return job;
+}
+
+size_t SummaryBytes(const JobSummary& job) {
+  return kSummaryOverheadBytes + job.id.size() + job.team.size() + job.idempotency_key.size() +
+         job.state_message.size() + job.name.size() + job.job_type.size() + job.file.size() +
+         job.backend.size() + job.spark_app_id.size();
+}
+
+// "<created micros>_<id>" of the last job a page holds; the next page starts after it.
+StatusOr<std::pair<std::string, std::string>> ParsePageToken(const std::string& token) {
+  auto sep = token.find('_');
+  bool digits = sep != std::string::npos && sep > 0 && sep + 1 < token.size();
+  for (size_t i = 0; digits && i < sep; ++i) digits = token[i] >= '0' && token[i] <= '9';
+  if (!digits || sep > 18) return InvalidArgument("page_token: not a token from ListJobs");
+  return std::make_pair(token.substr(0, sep), token.substr(sep + 1));
+}
+
+}  // namespace
+
 StatusOr<JobPage> PgJobStore::ListJobs(const JobQuery& query) {
   PgParam after_micros, after_id;
   if (!query.page_token.empty()) {
-    auto sep = query.page_token.find('_');
-    if (sep == std::string::npos) return InvalidArgument("page_token: not a token from ListJobs");
-    after_micros = query.page_token.substr(0, sep);
-    after_id = query.page_token.substr(sep + 1);
+    ASSIGN_OR_RETURN(auto after, ParsePageToken(query.page_token));
+    after_micros = after.first;
+    after_id = after.second;
   }
   std::string states = "{";
-  for (JobState s : query.states) states += std::string(states.size() > 1 ? "," : "") +
-                                            std::string(JobStateName(s));
+  for (JobState s : query.states)
+    states += std::string(states.size() > 1 ? "," : "") + std::string(JobStateName(s));
   states += "}";
   int limit = std::clamp(query.page_size <= 0 ? 50 : query.page_size, 1, 500);
   PgParam created_after, created_before;
@@ -279,7 +388,7 @@ StatusOr<JobPage> PgJobStore::ListJobs(const JobQuery& query) {
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   ASSIGN_OR_RETURN(
       auto rows,
-      conn->Exec("SELECT " + JobColumns() +
+      conn->Exec("SELECT " + SummaryColumns() +
                      " FROM jobs WHERE ($1::text IS NULL OR team = $1)"
                      " AND (cardinality($2::job_state[]) = 0 OR state = ANY($2::job_state[]))"
                      " AND ($3::bigint IS NULL OR created_at >= micros_to_ts($3))"
@@ -289,12 +398,19 @@ StatusOr<JobPage> PgJobStore::ListJobs(const JobQuery& query) {
                  {query.team, states, created_after, created_before, after_micros, after_id,
                   std::to_string(limit + 1)}));
   JobPage page;
+  size_t bytes = 0;
+  bool more = rows.rows() > limit;
   for (int i = 0; i < rows.rows() && i < limit; ++i) {
-    ASSIGN_OR_RETURN(Job job, ParseJobRow(rows, i));
+    JobSummary job = ParseSummaryRow(rows, i);
+    bytes += SummaryBytes(job);
+    if (!page.jobs.empty() && bytes > kMaxJobPageBytes) {
+      more = true;
+      break;
+    }
     page.jobs.push_back(std::move(job));
   }
-  if (rows.rows() > limit) {
-    const Job& last = page.jobs.back();
+  if (more) {
+    const JobSummary& last = page.jobs.back();
     page.next_page_token = ToMicrosParam(last.created_at) + "_" + last.id;
   }
   return page;
@@ -312,7 +428,9 @@ StatusOr<Job> PgJobStore::Transition(const std::string& id, JobState to, const J
       " RETURNING j.*, cur.state AS from_state),"
       " ev AS (INSERT INTO job_events (job_id, seq, from_state, to_state, at, message)"
       "  SELECT id, version, from_state, state, updated_at, state_message FROM upd),"
-      " n AS (SELECT pg_notify('" + kJobEventsChannel + "', id) FROM upd)"
+      " n AS (SELECT pg_notify('" +
+      kJobEventsChannel +
+      "', id) FROM upd)"
       " SELECT (SELECT state FROM cur), (SELECT count(*) FROM n), " +
       JobColumns("upd") + " FROM (SELECT 1) AS one LEFT JOIN upd ON true";
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
@@ -331,10 +449,9 @@ StatusOr<Job> PgJobStore::Transition(const std::string& id, JobState to, const J
 
 Status PgJobStore::Update(const std::string& id, const JobUpdate& update) {
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(auto rows,
-                   conn->Exec(std::string("UPDATE jobs j SET ") + kUpdateSetList +
-                                  " WHERE j.id = $1 RETURNING id",
-                              UpdateParams(id, update, ToMicrosParam(clock_->Now()))));
+  ASSIGN_OR_RETURN(auto rows, conn->Exec(std::string("UPDATE jobs j SET ") + kUpdateSetList +
+                                             " WHERE j.id = $1 RETURNING id",
+                                         UpdateParams(id, update, ToMicrosParam(clock_->Now()))));
   if (rows.rows() == 0) return NotFound("job " + id + " not found");
   return Status::Ok();
 }
@@ -350,8 +467,11 @@ StatusOr<std::optional<Job>> PgJobStore::ClaimQueuedJob(const std::string& backe
           "  FROM next WHERE j.id = next.id RETURNING j.*),"
           " ev AS (INSERT INTO job_events (job_id, seq, from_state, to_state, at, message)"
           "  SELECT id, version, 'QUEUED', state, updated_at, state_message FROM upd),"
-          " n AS (SELECT pg_notify('") + kJobEventsChannel + "', id) FROM upd)"
-      " SELECT (SELECT count(*) FROM n), " + JobColumns("upd") + " FROM upd";
+          " n AS (SELECT pg_notify('") +
+      kJobEventsChannel +
+      "', id) FROM upd)"
+      " SELECT (SELECT count(*) FROM n), " +
+      JobColumns("upd") + " FROM upd";
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   ASSIGN_OR_RETURN(auto rows, conn->Exec(kClaim, {ToMicrosParam(clock_->Now()), backend, owner}));
   if (rows.rows() == 0) return std::optional<Job>();
@@ -361,12 +481,11 @@ StatusOr<std::optional<Job>> PgJobStore::ClaimQueuedJob(const std::string& backe
 
 StatusOr<std::vector<Job>> PgJobStore::ListOwnedActiveJobs(const std::string& owner) {
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(auto rows,
-                   conn->Exec("SELECT " + JobColumns() +
-                                  " FROM jobs WHERE owner = $1 AND state NOT IN"
-                                  " ('QUEUED', 'SUCCEEDED', 'FAILED', 'CANCELLED')"
-                                  " ORDER BY created_at",
-                              {owner}));
+  ASSIGN_OR_RETURN(auto rows, conn->Exec("SELECT " + JobColumns() +
+                                             " FROM jobs WHERE owner = $1 AND state NOT IN"
+                                             " ('QUEUED', 'SUCCEEDED', 'FAILED', 'CANCELLED')"
+                                             " ORDER BY created_at",
+                                         {owner}));
   std::vector<Job> jobs;
   for (int i = 0; i < rows.rows(); ++i) {
     ASSIGN_OR_RETURN(Job job, ParseJobRow(rows, i));
@@ -375,41 +494,64 @@ StatusOr<std::vector<Job>> PgJobStore::ListOwnedActiveJobs(const std::string& ow
   return jobs;
 }
 
+namespace {
+
+// $1 job id, $2 executor id, $3 pod, $4 host, $5 started (micros), $6 ended (micros),
+// $7 exit code, $8 reason, $9 evidence, $10 advice.
+std::vector<PgParam> ExecutorParams(const std::string& job_id, const ExecutorRecord& x) {
+  PgParam started, ended, reason;
+  if (x.started_at) started = ToMicrosParam(*x.started_at);
+  if (x.ended_at) ended = ToMicrosParam(*x.ended_at);
+  if (x.reason != ExitReason::kUnspecified) reason = std::string(ExitReasonName(x.reason));
+  return {job_id, x.executor_id, x.pod_name, x.host, started, ended, OptionalParam(x.exit_code),
+          reason, x.evidence,    x.advice};
+}
+
+constexpr const char* kInsertExecutor =
+    "INSERT INTO executors AS x (job_id, executor_id, pod_name, host, started_at,"
+    " ended_at, exit_code, reason, evidence, advice)"
+    " VALUES ($1, $2, $3, $4, micros_to_ts($5), micros_to_ts($6), $7::integer,"
+    " $8::exit_reason, $9, $10)"
+    " ON CONFLICT (job_id, executor_id) DO UPDATE SET pod_name = EXCLUDED.pod_name,"
+    " host = EXCLUDED.host, started_at = EXCLUDED.started_at,"
+    " ended_at = EXCLUDED.ended_at, exit_code = EXCLUDED.exit_code,"
+    " reason = EXCLUDED.reason, evidence = EXCLUDED.evidence,"
+    " advice = EXCLUDED.advice";
+
+}  // namespace
+
 Status PgJobStore::SaveExecutors(const std::string& job_id,
                                  const std::vector<ExecutorRecord>& executors) {
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   return InTransaction(*conn, [&](PgConnection& c) -> Status {
     for (const auto& x : executors) {
-      PgParam started, ended, reason;
-      if (x.started_at) started = ToMicrosParam(*x.started_at);
-      if (x.ended_at) ended = ToMicrosParam(*x.ended_at);
-      if (x.reason != ExitReason::kUnspecified) reason = std::string(ExitReasonName(x.reason));
-      RETURN_IF_ERROR(
-          c.Exec("INSERT INTO executors (job_id, executor_id, pod_name, host, started_at,"
-                 " ended_at, exit_code, reason, evidence, advice)"
-                 " VALUES ($1, $2, $3, $4, micros_to_ts($5), micros_to_ts($6), $7::integer,"
-                 " $8::exit_reason, $9, $10)"
-                 " ON CONFLICT (job_id, executor_id) DO UPDATE SET pod_name = EXCLUDED.pod_name,"
-                 " host = EXCLUDED.host, started_at = EXCLUDED.started_at,"
-                 " ended_at = EXCLUDED.ended_at, exit_code = EXCLUDED.exit_code,"
-                 " reason = EXCLUDED.reason, evidence = EXCLUDED.evidence,"
-                 " advice = EXCLUDED.advice",
-                 {job_id, x.executor_id, x.pod_name, x.host, started, ended,
-                  OptionalParam(x.exit_code), reason, x.evidence, x.advice})
-              .status());
+      RETURN_IF_ERROR(c.Exec(kInsertExecutor, ExecutorParams(job_id, x)).status());
     }
     return Status::Ok();
   });
 }
 
+Status PgJobStore::UpsertExecutor(const std::string& job_id, const ExecutorRecord& executor) {
+  // The row is rewritten only while the job runs and only when it differs, so a replayed
+  // observation neither changes a final report nor costs a write.
+  static const std::string kUpsert =
+      std::string(kInsertExecutor) +
+      " WHERE (x.pod_name, x.host, x.started_at, x.ended_at, x.exit_code, x.reason, x.evidence,"
+      " x.advice) IS DISTINCT FROM (EXCLUDED.pod_name, EXCLUDED.host, EXCLUDED.started_at,"
+      " EXCLUDED.ended_at, EXCLUDED.exit_code, EXCLUDED.reason, EXCLUDED.evidence,"
+      " EXCLUDED.advice) AND NOT EXISTS (SELECT 1 FROM jobs WHERE id = $1"
+      " AND state IN ('SUCCEEDED', 'FAILED', 'CANCELLED'))";
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  return conn->Exec(kUpsert, ExecutorParams(job_id, executor)).status();
+}
+
 StatusOr<std::vector<JobEvent>> PgJobStore::EventsSince(const std::string& job_id,
                                                         int64_t after_seq) {
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(
-      auto rows,
-      conn->Exec(std::string("SELECT ") + kEventColumns +
-                     " FROM job_events WHERE job_id = $1 AND seq > $2 ORDER BY seq",
-                 {job_id, std::to_string(after_seq)}));
+  ASSIGN_OR_RETURN(auto rows,
+                   conn->Exec(std::string("SELECT ") + kEventColumns +
+                                  " FROM job_events WHERE job_id = $1 AND seq > $2 ORDER BY seq",
+                              {job_id, std::to_string(after_seq)}));
   return ParseEventRows(rows);
 }
 

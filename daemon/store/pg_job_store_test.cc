@@ -5,6 +5,7 @@
 #include <set>
 #include <thread>
 
+#include "daemon/core/job_json.h"
 #include "daemon/store/migrations.h"
 #include "daemon/store/test_database.h"
 
@@ -41,6 +42,11 @@ class PgJobStoreTest : public ::testing::Test {
     return job;
   }
 
+  // As JobService::Submit creates: with the fingerprint of the request.
+  StatusOr<CreateJobResult> Create(const Job& job) {
+    return store_->CreateJob(job, RequestFingerprint(job.request).value());
+  }
+
   FixedClock clock_;
   std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<PgPool> pool_;
@@ -71,7 +77,7 @@ TEST_F(PgJobStoreTest, MigrateIsIdempotentUnderConcurrency) {
 }
 
 TEST_F(PgJobStoreTest, CreateThenGetRoundTripsTheRequest) {
-  auto created = store_->CreateJob(NewJob("j1", "dag/task/run/0"));
+  auto created = Create(NewJob("j1", "dag/task/run/0"));
   ASSERT_TRUE(created.ok()) << created.status().ToString();
   EXPECT_TRUE(created->created);
   auto job = store_->GetJob("j1", "blue");
@@ -84,20 +90,105 @@ TEST_F(PgJobStoreTest, CreateThenGetRoundTripsTheRequest) {
 }
 
 TEST_F(PgJobStoreTest, OtherTeamGetsNotFound) {
-  ASSERT_TRUE(store_->CreateJob(NewJob("j1", "k")).ok());
+  ASSERT_TRUE(Create(NewJob("j1", "k")).ok());
   EXPECT_EQ(store_->GetJob("j1", "green").status().code(), StatusCode::kNotFound);
   EXPECT_TRUE(store_->GetJob("j1", std::nullopt).ok());
 }
 
 TEST_F(PgJobStoreTest, SameKeyReturnsTheExistingJob) {
-  ASSERT_TRUE(store_->CreateJob(NewJob("j1", "k")).ok());
-  auto again = store_->CreateJob(NewJob("j2", "k"));
+  ASSERT_TRUE(Create(NewJob("j1", "k")).ok());
+  auto again = Create(NewJob("j2", "k"));
   ASSERT_TRUE(again.ok());
   EXPECT_FALSE(again->created);
   EXPECT_EQ(again->job.id, "j1");
-  auto other_team = store_->CreateJob(NewJob("j3", "k", "green"));
+  auto other_team = Create(NewJob("j3", "k", "green"));
   ASSERT_TRUE(other_team.ok());
   EXPECT_TRUE(other_team->created);
+}
+
+TEST_F(PgJobStoreTest, TheSameKeySaysWhetherTheRequestWasTheSame) {
+  Job first = NewJob("j1", "k");
+  ASSERT_TRUE(Create(first).ok());
+  // Another id and time, the same request: a retry.
+  auto retry = Create(NewJob("j2", "k"));
+  ASSERT_TRUE(retry.ok());
+  EXPECT_FALSE(retry->created);
+  EXPECT_TRUE(retry->same_request);
+  EXPECT_EQ(retry->job.id, "j1");
+
+  Job changed = NewJob("j3", "k");
+  changed.request.args = {"--day", "2026-01-02"};
+  auto conflict = Create(changed);
+  ASSERT_TRUE(conflict.ok());
+  EXPECT_FALSE(conflict->created);
+  EXPECT_FALSE(conflict->same_request);
+  EXPECT_EQ(conflict->job.id, "j1");
+
+  auto found = store_->FindByKey("blue", "k", RequestFingerprint(first.request).value());
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_TRUE((*found)->same_request);
+  EXPECT_EQ((*found)->job.id, "j1");
+  found = store_->FindByKey("blue", "k", RequestFingerprint(changed.request).value());
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_FALSE((*found)->same_request);
+  found = store_->FindByKey("blue", "unused", "{}");
+  ASSERT_TRUE(found.ok());
+  EXPECT_FALSE(found->has_value());
+
+  // A job stored before digests were kept matches any request: it keeps reattaching.
+  auto conn = PgConnection::Connect(db_->url());
+  ASSERT_TRUE(conn.ok());
+  ASSERT_TRUE((*conn)->ExecScript("UPDATE jobs SET request_sha256 = NULL").ok());
+  auto old = Create(changed);
+  ASSERT_TRUE(old.ok());
+  EXPECT_TRUE(old->same_request);
+}
+
+TEST_F(PgJobStoreTest, ListJobsReturnsBoundedSummariesAndPagesBySize) {
+  // Jobs no request validation would let in: every text huge, in 3-byte characters.
+  std::string huge;
+  for (int i = 0; i < 4000; ++i) huge += "\u20ac";  // €
+  constexpr int kJobs = 240;
+  for (int i = 0; i < kJobs; ++i) {
+    Job job = NewJob("j" + std::to_string(1000 + i), huge.substr(0, 900) + std::to_string(i));
+    job.state_message = huge;
+    job.request.name = huge;
+    job.request.file = huge;
+    job.request.job_type = huge;
+    if (i < 4) job.request.conf["spark.big"] = std::string(1 << 20, 'x');
+    ASSERT_TRUE(Create(job).ok()) << i;
+  }
+  const std::string cut = huge.substr(0, kSummaryTextChars * 3) + "\u2026";
+  JobQuery query;
+  query.page_size = 500;
+  std::set<std::string> seen;
+  int pages = 0;
+  do {
+    auto page = store_->ListJobs(query);
+    ASSERT_TRUE(page.ok()) << page.status().ToString();
+    ++pages;
+    size_t bytes = 0;
+    for (const auto& job : page->jobs) {
+      EXPECT_TRUE(seen.insert(job.id).second) << job.id << " listed twice";
+      EXPECT_EQ(job.state_message, cut);
+      EXPECT_EQ(job.name, cut);
+      EXPECT_EQ(job.file, cut);
+      EXPECT_EQ(job.job_type, cut);
+      bytes += job.state_message.size() + job.name.size() + job.file.size() + job.job_type.size() +
+               job.idempotency_key.size() + kSummaryOverheadBytes;
+    }
+    EXPECT_LE(bytes, kMaxJobPageBytes);
+    query.page_token = page->next_page_token;
+  } while (!query.page_token.empty() && pages < 10);
+  EXPECT_EQ(seen.size(), static_cast<size_t>(kJobs));
+  EXPECT_GE(pages, 2) << "the page was not bounded by size";
+
+  query = JobQuery{};
+  query.page_size = 3;
+  auto three = store_->ListJobs(query);
+  ASSERT_TRUE(three.ok());
+  EXPECT_EQ(three->jobs.size(), 3u);
+  EXPECT_FALSE(three->next_page_token.empty());
 }
 
 TEST_F(PgJobStoreTest, RacingSubmitsWithOneKeyCreateOneJob) {
@@ -108,7 +199,7 @@ TEST_F(PgJobStoreTest, RacingSubmitsWithOneKeyCreateOneJob) {
   for (int i = 0; i < kThreads; ++i) {
     threads.emplace_back([&, i] {
       Job job = NewJob("race" + std::to_string(i), "same-key");
-      auto result = store_->CreateJob(job);
+      auto result = Create(job);
       ASSERT_TRUE(result.ok()) << result.status().ToString();
       if (result->created) ++created;
       ids[i] = result->job.id;
@@ -120,7 +211,7 @@ TEST_F(PgJobStoreTest, RacingSubmitsWithOneKeyCreateOneJob) {
 }
 
 TEST_F(PgJobStoreTest, TransitionsFollowTheStateMachineAndAppendEvents) {
-  ASSERT_TRUE(store_->CreateJob(NewJob("j1", "k")).ok());
+  ASSERT_TRUE(Create(NewJob("j1", "k")).ok());
   auto claimed = store_->ClaimQueuedJob("local", "node-a");
   ASSERT_TRUE(claimed.ok() && claimed->has_value());
   JobUpdate launched;
@@ -164,7 +255,7 @@ TEST_F(PgJobStoreTest, TransitionsFollowTheStateMachineAndAppendEvents) {
 }
 
 TEST_F(PgJobStoreTest, EventLogIsAppendOnly) {
-  ASSERT_TRUE(store_->CreateJob(NewJob("j1", "k")).ok());
+  ASSERT_TRUE(Create(NewJob("j1", "k")).ok());
   auto conn = PgConnection::Connect(db_->url());
   ASSERT_TRUE(conn.ok());
   EXPECT_FALSE((*conn)->ExecScript("UPDATE job_events SET message = 'rewritten'").ok());
@@ -173,7 +264,7 @@ TEST_F(PgJobStoreTest, EventLogIsAppendOnly) {
 
 TEST_F(PgJobStoreTest, EachQueuedJobIsClaimedOnce) {
   for (int i = 0; i < 20; ++i) {
-    ASSERT_TRUE(store_->CreateJob(NewJob("j" + std::to_string(i), "k" + std::to_string(i))).ok());
+    ASSERT_TRUE(Create(NewJob("j" + std::to_string(i), "k" + std::to_string(i))).ok());
   }
   std::mutex mu;
   std::multiset<std::string> claimed;
@@ -196,9 +287,9 @@ TEST_F(PgJobStoreTest, EachQueuedJobIsClaimedOnce) {
 
 TEST_F(PgJobStoreTest, ListJobsFiltersAndPages) {
   for (int i = 0; i < 7; ++i) {
-    ASSERT_TRUE(store_->CreateJob(NewJob("j" + std::to_string(i), "k" + std::to_string(i))).ok());
+    ASSERT_TRUE(Create(NewJob("j" + std::to_string(i), "k" + std::to_string(i))).ok());
   }
-  ASSERT_TRUE(store_->CreateJob(NewJob("g1", "k", "green")).ok());
+  ASSERT_TRUE(Create(NewJob("g1", "k", "green")).ok());
   ASSERT_TRUE(store_->Transition("j0", JobState::kCancelled, {}, "").ok());
   JobQuery query;
   query.team = "blue";
@@ -219,13 +310,18 @@ TEST_F(PgJobStoreTest, ListJobsFiltersAndPages) {
   ASSERT_EQ(page->jobs.size(), 1u);
   EXPECT_EQ(page->jobs[0].id, "j0");
 
-  JobQuery bad;
-  bad.page_token = "garbage";
-  EXPECT_EQ(store_->ListJobs(bad).status().code(), StatusCode::kInvalidArgument);
+  for (const std::string& token :
+       std::vector<std::string>{"garbage", "12x_j1", "_j1", "12_", "-5_j1",
+                                "123456789012345678901_j1", std::string("12_j\0", 5)}) {
+    JobQuery bad;
+    bad.page_token = token;
+    auto refused = store_->ListJobs(bad);
+    EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << token;
+  }
 }
 
 TEST_F(PgJobStoreTest, ExecutorsUpsertByJobAndId) {
-  ASSERT_TRUE(store_->CreateJob(NewJob("j1", "k")).ok());
+  ASSERT_TRUE(Create(NewJob("j1", "k")).ok());
   ExecutorRecord a;
   a.executor_id = "1";
   a.host = "127.0.0.1";

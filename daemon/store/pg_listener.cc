@@ -19,8 +19,8 @@ void PgListener::Stop() {
 }
 
 void PgListener::Loop() {
-  const std::string listen = std::string("LISTEN ") + kJobEventsChannel + "; LISTEN " +
-                             kPresetsChannel;
+  const std::string listen =
+      std::string("LISTEN ") + kJobEventsChannel + "; LISTEN " + kPresetsChannel;
   while (!stopping_) {
     auto conn = PgConnection::Connect(url_);
     if (!conn.ok() || !(*conn)->ExecScript(listen).ok()) {

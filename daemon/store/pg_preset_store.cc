@@ -98,8 +98,7 @@ StoredPresetPtr PgPresetStore::Remember(StoredPresetPtr preset) {
 }
 
 StatusOr<StoredPresetPtr> PgPresetStore::FromRow(const PgResult& rows, int row) {
-  Key key{std::string(rows.Get(row, 0)), std::string(rows.Get(row, 1)),
-          ToInt64(rows.Get(row, 2))};
+  Key key{std::string(rows.Get(row, 0)), std::string(rows.Get(row, 1)), ToInt64(rows.Get(row, 2))};
   if (auto hit = Cached(key)) return hit;
   auto preset = std::make_shared<StoredPreset>();
   preset->layer.ref = PresetRef{std::get<0>(key), std::get<1>(key), std::get<2>(key)};
@@ -108,8 +107,8 @@ StatusOr<StoredPresetPtr> PgPresetStore::FromRow(const PgResult& rows, int row) 
     auto body = nlohmann::json::parse(rows.Get(row, 3), nullptr, false);
     auto parsed = PresetFromJson(body);
     if (!parsed.ok()) {
-      return Internal("stored " + LayerName(preset->layer.ref) + " no longer parses: " +
-                      parsed.status().message());
+      return Internal("stored " + LayerName(preset->layer.ref) +
+                      " no longer parses: " + parsed.status().message());
     }
     preset->layer.preset = std::move(*parsed);
   }
@@ -122,10 +121,11 @@ StatusOr<StoredPresetPtr> PgPresetStore::FromRow(const PgResult& rows, int row) 
 StatusOr<StoredPresetPtr> PgPresetStore::Insert(const PresetWrite& w, bool tombstone) {
   // The notification commits with the row: every daemon's latest-version cache hears of it.
   static const std::string kInsert =
-      std::string("WITH ins AS (INSERT INTO presets (team, job_type, version, body, source_yaml,"
-                  " author, created_at, deleted)"
-                  " VALUES ($1, $2, $3, $4::jsonb, $5, $6, micros_to_ts($7), $8) RETURNING *),"
-                  " n AS (SELECT pg_notify('") +
+      std::string(
+          "WITH ins AS (INSERT INTO presets (team, job_type, version, body, source_yaml,"
+          " author, created_at, deleted)"
+          " VALUES ($1, $2, $3, $4::jsonb, $5, $6, micros_to_ts($7), $8) RETURNING *),"
+          " n AS (SELECT pg_notify('") +
       kPresetsChannel + "', team || '/' || job_type) FROM ins) SELECT " + kPresetColumns +
       " FROM ins, (SELECT count(*) FROM n) AS notified";
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
@@ -142,10 +142,9 @@ StatusOr<StoredPresetPtr> PgPresetStore::Insert(const PresetWrite& w, bool tombs
     RETURN_IF_ERROR(CheckExpected(w, latest, tombstone));
     RETURN_IF_ERROR(CheckExtends(c, w, tombstone));
     auto rows = c.Exec(
-        kInsert,
-        {w.team, w.job_type, std::to_string(latest.version + 1),
-         tombstone ? "{}" : PresetToJson(w.preset).dump(), tombstone ? "" : w.source_yaml,
-         w.author, ToMicrosParam(w.at), tombstone ? "true" : "false"});
+        kInsert, {w.team, w.job_type, std::to_string(latest.version + 1),
+                  tombstone ? "{}" : PresetToJson(w.preset).dump(), tombstone ? "" : w.source_yaml,
+                  w.author, ToMicrosParam(w.at), tombstone ? "true" : "false"});
     // Kept although the lock serialises this daemon's writers: a row written by other means.
     if (rows.status().code() == StatusCode::kAlreadyExists) {
       return Aborted("preset " + w.job_type + " of team " + w.team +
@@ -225,8 +224,8 @@ void PgPresetStore::ForgetLatest(std::string_view payload) {
     ForgetAllLatestLocked();
     return;
   }
-  ForgetLatest(JobTypeKey{std::string(payload.substr(0, slash)),
-                          std::string(payload.substr(slash + 1))});
+  ForgetLatest(
+      JobTypeKey{std::string(payload.substr(0, slash)), std::string(payload.substr(slash + 1))});
 }
 
 void PgPresetStore::SetLatestCacheEnabled(bool enabled) {
@@ -241,9 +240,10 @@ void PgPresetStore::ForgetAllLatestLocked() {
 }
 
 StatusOr<std::vector<StoredPresetPtr>> PgPresetStore::List(const std::string& team) {
-  return Select(" FROM (SELECT DISTINCT ON (job_type) * FROM presets WHERE team = $1"
-                " ORDER BY job_type, version DESC) latest WHERE NOT deleted ORDER BY job_type",
-                {team});
+  return Select(
+      " FROM (SELECT DISTINCT ON (job_type) * FROM presets WHERE team = $1"
+      " ORDER BY job_type, version DESC) latest WHERE NOT deleted ORDER BY job_type",
+      {team});
 }
 
 StatusOr<std::vector<StoredPresetPtr>> PgPresetStore::History(const std::string& team,
@@ -255,8 +255,8 @@ StatusOr<std::vector<StoredPresetPtr>> PgPresetStore::History(const std::string&
 StatusOr<std::vector<StoredPresetPtr>> PgPresetStore::Select(const std::string& from_where,
                                                              const std::vector<PgParam>& params) {
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(auto rows, conn->Exec(std::string("SELECT ") + kPresetColumns + from_where,
-                                         params));
+  ASSIGN_OR_RETURN(auto rows,
+                   conn->Exec(std::string("SELECT ") + kPresetColumns + from_where, params));
   std::vector<StoredPresetPtr> presets;
   for (int i = 0; i < rows.rows(); ++i) {
     ASSIGN_OR_RETURN(StoredPresetPtr preset, FromRow(rows, i));

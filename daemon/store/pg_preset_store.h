@@ -67,7 +67,7 @@ class PgPresetStore : public PresetStore {
 
   PgPool* pool_;
   std::mutex mu_;
-  std::map<Key, StoredPresetPtr> cache_;  // GUARDED_BY(mu_)
+  std::map<Key, StoredPresetPtr> cache_;      // GUARDED_BY(mu_)
   std::map<JobTypeKey, LatestEntry> latest_;  // GUARDED_BY(mu_)
   bool latest_enabled_ = false;               // GUARDED_BY(mu_)
   // Bumped by every forget: a read that started before one must not fill the cache after it.

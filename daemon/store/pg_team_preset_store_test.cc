@@ -55,17 +55,18 @@ TEST_F(TeamPresetStoreTest, TeamsHaveUniqueValidNamesAndKeepNamespaces) {
 TEST_F(TeamPresetStoreTest, TokensAuthenticateUntilRevokedAndOnlyTheHashIsStored) {
   auto member = teams_->CreateToken("blue", Role::kMember, "");
   ASSERT_TRUE(member.ok()) << member.status().ToString();
-  auto admin = teams_->CreateToken("red", Role::kAdmin, "");
+  auto admin = teams_->CreateToken("red", Role::kTeamAdmin, "");
   ASSERT_TRUE(admin.ok());
   EXPECT_NE(member->token, admin->token);
 
   auto caller = teams_->Authenticate(member->token);
   ASSERT_TRUE(caller.ok()) << caller.status().ToString();
   EXPECT_EQ(caller->team, "blue");
-  EXPECT_FALSE(caller->admin);
+  EXPECT_EQ(caller->role, Role::kMember);
   auto admin_caller = teams_->Authenticate(admin->token);
   ASSERT_TRUE(admin_caller.ok());
-  EXPECT_TRUE(admin_caller->admin);
+  EXPECT_EQ(admin_caller->role, Role::kTeamAdmin);
+  EXPECT_EQ(admin_caller->team, "red");
 
   auto conn = PgConnection::Connect(db_->url());
   ASSERT_TRUE(conn.ok());
@@ -86,21 +87,21 @@ TEST_F(TeamPresetStoreTest, TokensAuthenticateUntilRevokedAndOnlyTheHashIsStored
 
 TEST_F(TeamPresetStoreTest, EnsureTokenIsIdempotentAndRefusesAReassignedToken) {
   const std::string token = "bootstrap-admin-token-0123456789";
-  auto first = teams_->EnsureToken("admin", token, Role::kAdmin);
+  auto first = teams_->EnsureToken("admin", token, Role::kPlatformAdmin);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ(*first, TokenState::kActive);
-  auto again = teams_->EnsureToken("admin", token, Role::kAdmin);
+  auto again = teams_->EnsureToken("admin", token, Role::kPlatformAdmin);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(*again, TokenState::kActive);
   auto caller = teams_->Authenticate(token);
   ASSERT_TRUE(caller.ok());
   EXPECT_EQ(caller->team, "admin");
-  EXPECT_TRUE(caller->admin);
-  EXPECT_EQ(teams_->EnsureToken("blue", token, Role::kAdmin).status().code(),
+  EXPECT_EQ(caller->role, Role::kPlatformAdmin);
+  EXPECT_EQ(teams_->EnsureToken("blue", token, Role::kPlatformAdmin).status().code(),
             StatusCode::kFailedPrecondition);
   EXPECT_EQ(teams_->EnsureToken("admin", token, Role::kMember).status().code(),
             StatusCode::kFailedPrecondition);
-  EXPECT_EQ(teams_->EnsureToken("admin", "short", Role::kAdmin).status().code(),
+  EXPECT_EQ(teams_->EnsureToken("admin", "short", Role::kPlatformAdmin).status().code(),
             StatusCode::kInvalidArgument);
   auto tokens = teams_->ListTokens("admin");
   ASSERT_TRUE(tokens.ok());
@@ -109,7 +110,7 @@ TEST_F(TeamPresetStoreTest, EnsureTokenIsIdempotentAndRefusesAReassignedToken) {
 
 TEST_F(TeamPresetStoreTest, ARevokedBootstrapTokenStaysRevokedAtTheNextStart) {
   const std::string token = "bootstrap-admin-token-0123456789";
-  ASSERT_TRUE(teams_->EnsureToken("admin", token, Role::kAdmin).ok());
+  ASSERT_TRUE(teams_->EnsureToken("admin", token, Role::kPlatformAdmin).ok());
   ASSERT_TRUE(teams_->Authenticate(token).ok());
   auto listed = teams_->ListTokens("admin");
   ASSERT_TRUE(listed.ok());
@@ -117,7 +118,7 @@ TEST_F(TeamPresetStoreTest, ARevokedBootstrapTokenStaysRevokedAtTheNextStart) {
   ASSERT_TRUE(teams_->RevokeToken(listed->front().id).ok());
 
   // What the next start does: the token is found revoked, and left so.
-  auto restarted = teams_->EnsureToken("admin", token, Role::kAdmin);
+  auto restarted = teams_->EnsureToken("admin", token, Role::kPlatformAdmin);
   ASSERT_TRUE(restarted.ok()) << restarted.status().ToString();
   EXPECT_EQ(*restarted, TokenState::kRevoked);
   EXPECT_EQ(teams_->Authenticate(token).status().code(), StatusCode::kUnauthenticated);
@@ -146,7 +147,7 @@ TEST_F(TeamPresetStoreTest, ListTeamsByName) {
 TEST_F(TeamPresetStoreTest, ListTokensShowsDescriptionsAndRevocationsButNoSecret) {
   auto airflow = teams_->CreateToken("blue", Role::kMember, "airflow prod connection");
   ASSERT_TRUE(airflow.ok()) << airflow.status().ToString();
-  auto ops = teams_->CreateToken("blue", Role::kAdmin, "");
+  auto ops = teams_->CreateToken("blue", Role::kTeamAdmin, "");
   ASSERT_TRUE(ops.ok());
   auto red = teams_->CreateToken("red", Role::kMember, "red's notebook");
   ASSERT_TRUE(red.ok());
@@ -162,7 +163,7 @@ TEST_F(TeamPresetStoreTest, ListTokensShowsDescriptionsAndRevocationsButNoSecret
   EXPECT_FALSE(first.revoked_at.has_value());
   EXPECT_LE(std::chrono::system_clock::now() - first.created_at, std::chrono::minutes(1));
   EXPECT_EQ((*blue)[1].id, ops->id);
-  EXPECT_EQ((*blue)[1].role, Role::kAdmin);
+  EXPECT_EQ((*blue)[1].role, Role::kTeamAdmin);
   EXPECT_EQ((*blue)[1].description, "");
   auto all = teams_->ListTokens("");
   ASSERT_TRUE(all.ok());

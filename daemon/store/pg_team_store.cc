@@ -49,10 +49,26 @@ std::vector<std::string> ParseTextArray(std::string_view text) {
   std::string current;
   bool quoted = false, escaped = false, any = false;
   for (char c : text.substr(1, text.size() - 2)) {
-    if (escaped) { current += c; escaped = false; continue; }
-    if (c == '\\') { escaped = true; continue; }
-    if (c == '"') { quoted = !quoted; any = true; continue; }
-    if (c == ',' && !quoted) { items.push_back(current); current.clear(); any = false; continue; }
+    if (escaped) {
+      current += c;
+      escaped = false;
+      continue;
+    }
+    if (c == '\\') {
+      escaped = true;
+      continue;
+    }
+    if (c == '"') {
+      quoted = !quoted;
+      any = true;
+      continue;
+    }
+    if (c == ',' && !quoted) {
+      items.push_back(current);
+      current.clear();
+      any = false;
+      continue;
+    }
     current += c;
     any = true;
   }
@@ -68,11 +84,18 @@ TokenInfo TokenFromRow(const PgResult& rows, int row) {
   TokenInfo token;
   token.id = rows.Get(row, 0);
   token.team = rows.Get(row, 1);
-  token.role = rows.Get(row, 2) == "admin" ? Role::kAdmin : Role::kMember;
+  token.role = ParseRole(rows.Get(row, 2)).value_or(Role::kMember);
   token.description = rows.Get(row, 3);
   token.created_at = FromMicros(rows.Get(row, 4));
   if (!rows.IsNull(row, 5)) token.revoked_at = FromMicros(rows.Get(row, 5));
   return token;
+}
+
+// A team's namespaces in its order, as a text[] literal for ParseTextArray; `team` names the
+// teams.name column of the query it is part of.
+std::string NamespacesOf(std::string_view team) {
+  return "array(SELECT n.namespace FROM team_namespaces n WHERE n.team = " + std::string(team) +
+         " ORDER BY n.position)::text";
 }
 
 }  // namespace
@@ -86,31 +109,69 @@ std::string TokenHashHex(std::string_view token) {
 
 Status PgTeamStore::CreateTeam(const Team& team) {
   RETURN_IF_ERROR(ValidateTeamName(team.name));
+  RETURN_IF_ERROR(ValidateTeamNamespaces(team.namespaces));
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  auto inserted = conn->Exec("INSERT INTO teams (name, namespaces) VALUES ($1, $2::text[])",
-                             {team.name, TextArray(team.namespaces)});
-  if (inserted.status().code() == StatusCode::kAlreadyExists) {
-    return AlreadyExists("team " + team.name + " already exists");
-  }
-  return inserted.status();
+  // Set when a namespace turned out to be taken: which one, reported after the rollback.
+  bool namespace_taken = false;
+  Status status = InTransaction(*conn, [&](PgConnection& c) -> Status {
+    ASSIGN_OR_RETURN(auto inserted,
+                     c.Exec("INSERT INTO teams (name) VALUES ($1) ON CONFLICT DO NOTHING"
+                            " RETURNING name",
+                            {team.name}));
+    if (inserted.rows() == 0) return AlreadyExists("team " + team.name + " already exists");
+    // The primary key of team_namespaces decides between racing creates: the loser's insert
+    // waits for the winner to commit, then skips the row. Sorted, so two creates that want
+    // the same namespaces take them in the same order and never deadlock.
+    ASSIGN_OR_RETURN(auto claimed,
+                     c.Exec("INSERT INTO team_namespaces (namespace, team, position)"
+                            " SELECT ns, $1, ord FROM unnest($2::text[]) WITH ORDINALITY AS"
+                            " listed (ns, ord) ORDER BY ns"
+                            " ON CONFLICT (namespace) DO NOTHING RETURNING namespace",
+                            {team.name, TextArray(team.namespaces)}));
+    if (claimed.rows() != static_cast<int>(team.namespaces.size())) {
+      namespace_taken = true;
+      return Aborted("namespace taken");
+    }
+    return Status::Ok();
+  });
+  if (!namespace_taken) return status;
+  // The winner has committed (the insert above waited for it), so its row is visible now.
+  ASSIGN_OR_RETURN(auto owner, conn->Exec("SELECT namespace, team FROM team_namespaces"
+                                          " WHERE namespace = ANY($1::text[])"
+                                          " ORDER BY namespace LIMIT 1",
+                                          {TextArray(team.namespaces)}));
+  if (owner.rows() == 0) return Aborted("a concurrent change won; try again");
+  return FailedPrecondition("namespaces: \"" + std::string(owner.Get(0, 0)) +
+                            "\" already belongs to team " + std::string(owner.Get(0, 1)) +
+                            "; a namespace belongs to one team");
 }
 
 StatusOr<Team> PgTeamStore::GetTeam(const std::string& name) {
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(auto rows,
-                   conn->Exec("SELECT name, namespaces FROM teams WHERE name = $1", {name}));
+  ASSIGN_OR_RETURN(auto rows, conn->Exec("SELECT name, " + NamespacesOf("teams.name") +
+                                             " FROM teams WHERE name = $1",
+                                         {name}));
   if (rows.rows() == 0) return NotFound("team " + name + " not found");
   return Team{std::string(rows.Get(0, 0)), ParseTextArray(rows.Get(0, 1))};
 }
 
 StatusOr<std::vector<Team>> PgTeamStore::ListTeams() {
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(auto rows, conn->Exec("SELECT name, namespaces FROM teams ORDER BY name"));
+  ASSIGN_OR_RETURN(auto rows, conn->Exec("SELECT name, " + NamespacesOf("teams.name") +
+                                         " FROM teams ORDER BY name"));
   std::vector<Team> teams;
   for (int row = 0; row < rows.rows(); ++row) {
     teams.push_back(Team{std::string(rows.Get(row, 0)), ParseTextArray(rows.Get(row, 1))});
   }
   return teams;
+}
+
+StatusOr<std::string> PgTeamStore::NamespaceOwner(const std::string& name) {
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(auto rows,
+                   conn->Exec("SELECT team FROM team_namespaces WHERE namespace = $1", {name}));
+  if (rows.rows() == 0) return std::string();
+  return std::string(rows.Get(0, 0));
 }
 
 StatusOr<IssuedToken> PgTeamStore::CreateToken(const std::string& team, Role role,
@@ -119,13 +180,12 @@ StatusOr<IssuedToken> PgTeamStore::CreateToken(const std::string& team, Role rol
   ASSIGN_OR_RETURN(std::string id, RandomHex(8));
   IssuedToken issued{"tok_" + id, "sparkd_" + secret, team, role};
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
-  ASSIGN_OR_RETURN(
-      auto rows,
-      conn->Exec("INSERT INTO api_tokens (id, team, role, token_hash, description)"
-                 " SELECT $1, name, $3::token_role, decode($4, 'hex'), $5"
-                 " FROM teams WHERE name = $2 RETURNING id",
-                 {issued.id, team, std::string(RoleName(role)), TokenHashHex(issued.token),
-                  description}));
+  ASSIGN_OR_RETURN(auto rows,
+                   conn->Exec("INSERT INTO api_tokens (id, team, role, token_hash, description)"
+                              " SELECT $1, name, $3::token_role, decode($4, 'hex'), $5"
+                              " FROM teams WHERE name = $2 RETURNING id",
+                              {issued.id, team, std::string(RoleName(role)),
+                               TokenHashHex(issued.token), description}));
   if (rows.rows() == 0) return NotFound("team " + team + " not found");
   return issued;
 }
@@ -141,6 +201,15 @@ StatusOr<std::vector<TokenInfo>> PgTeamStore::ListTokens(const std::string& team
   return tokens;
 }
 
+StatusOr<TokenInfo> PgTeamStore::GetToken(const std::string& id) {
+  ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
+  ASSIGN_OR_RETURN(
+      auto rows,
+      conn->Exec(std::string("SELECT ") + kTokenColumns + " FROM api_tokens WHERE id = $1", {id}));
+  if (rows.rows() == 0) return NotFound("token " + id + " not found");
+  return TokenFromRow(rows, 0);
+}
+
 StatusOr<Caller> PgTeamStore::Authenticate(std::string_view token) {
   if (token.empty()) return Unauthenticated("no token: send authorization: Bearer <token>");
   std::string hash = TokenHashHex(token);
@@ -153,12 +222,14 @@ StatusOr<Caller> PgTeamStore::Authenticate(std::string_view token) {
   }
   ASSIGN_OR_RETURN(auto conn, pool_->Acquire());
   ASSIGN_OR_RETURN(auto rows,
-                   conn->Exec("SELECT t.team, t.role, t.id, teams.namespaces FROM api_tokens t"
-                              " JOIN teams ON teams.name = t.team"
-                              " WHERE t.token_hash = decode($1, 'hex') AND t.revoked_at IS NULL",
+                   conn->Exec("SELECT t.team, t.role::text, t.id, " + NamespacesOf("t.team") +
+                                  " FROM api_tokens t JOIN teams ON teams.name = t.team"
+                                  " WHERE t.token_hash = decode($1, 'hex') AND"
+                                  " t.revoked_at IS NULL",
                               {hash}));
   if (rows.rows() == 0) return Unauthenticated("unknown or revoked token");
-  Caller caller{std::string(rows.Get(0, 0)), rows.Get(0, 1) == "admin",
+  // An unknown role grants the least.
+  Caller caller{std::string(rows.Get(0, 0)), ParseRole(rows.Get(0, 1)).value_or(Role::kMember),
                 std::string(rows.Get(0, 2)), ParseTextArray(rows.Get(0, 3))};
   std::lock_guard lock(cache_mu_);
   if (token_cache_.size() > 10000) token_cache_.clear();  // bounded: tokens are few in practice
@@ -204,8 +275,9 @@ StatusOr<TokenState> PgTeamStore::EnsureToken(const std::string& team, std::stri
                                        " FROM api_tokens WHERE token_hash = decode($1, 'hex')",
                                        {hash}));
     if (rows.rows() != 1 || rows.Get(0, 0) != team || rows.Get(0, 1) != RoleName(role)) {
-      return FailedPrecondition("the configured token is registered for another team or role; "
-                                "remove it from the configuration");
+      return FailedPrecondition(
+          "the configured token is registered for another team or role; "
+          "remove it from the configuration");
     }
     if (rows.Get(0, 2) == "t") state = TokenState::kRevoked;
     return Status::Ok();

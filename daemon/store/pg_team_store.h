@@ -25,9 +25,11 @@ class PgTeamStore : public TeamStore {
   Status CreateTeam(const Team& team) override;
   StatusOr<Team> GetTeam(const std::string& name) override;
   StatusOr<std::vector<Team>> ListTeams() override;
+  StatusOr<std::string> NamespaceOwner(const std::string& name) override;
   StatusOr<IssuedToken> CreateToken(const std::string& team, Role role,
                                     const std::string& description) override;
   StatusOr<std::vector<TokenInfo>> ListTokens(const std::string& team) override;
+  StatusOr<TokenInfo> GetToken(const std::string& id) override;
   StatusOr<Caller> Authenticate(std::string_view token) override;
   StatusOr<TokenInfo> RevokeToken(const std::string& id) override;
   StatusOr<TokenState> EnsureToken(const std::string& team, std::string_view token,

@@ -183,12 +183,17 @@ def job_request(
     initial_executors: int | None = None,
     conf: Mapping[str, Any] | None = None,
     env: Mapping[str, Any] | None = None,
+    secret_env: Mapping[str, str] | None = None,
     labels: Mapping[str, Any] | None = None,
     py_files: Sequence[str] = (),
     jars: Sequence[str] = (),
     files: Sequence[str] = (),
 ) -> jobs_pb2.JobRequest:
-    """Builds the JobRequest from the operator's named options; unset options stay unset."""
+    """Builds the JobRequest from the operator's named options; unset options stay unset.
+
+    `secret_env` maps a variable to `"secret:key"`, a key of one of the team's secrets: the
+    value never passes through Airflow, the request or the daemon's database.
+    """
     request = jobs_pb2.JobRequest(
         name=name,
         job_type=job_type,
@@ -210,12 +215,23 @@ def job_request(
         ),
         conf=_strings(conf),
         env=_strings(env),
+        secret_env=_secret_refs(secret_env),
         labels=_strings(labels),
         py_files=list(py_files),
         jars=list(jars),
         files=list(files),
     )
     return request
+
+
+def _secret_refs(mapping: Mapping[str, str] | None) -> dict[str, jobs_pb2.SecretKeyRef]:
+    refs = {}
+    for variable, ref in (mapping or {}).items():
+        name, colon, key = str(ref).partition(":")
+        if not (name and colon and key):
+            raise ValueError(f'secret_env.{variable}: "{ref}" is not "secret:key"')
+        refs[str(variable)] = jobs_pb2.SecretKeyRef(name=name, key=key)
+    return refs
 
 
 def _strings(mapping: Mapping[str, Any] | None) -> dict[str, str]:
@@ -297,11 +313,28 @@ def failure_cause(job: jobs_pb2.Job) -> str:
     return f"Spark job {verb}: {first_line}"
 
 
+# The daemon records the driver among the executors under this id; reports name it apart.
+_DRIVER_ID = "driver"
+
+
+def _executors(job: jobs_pb2.Job) -> list[jobs_pb2.Executor]:
+    return [e for e in job.executors if e.executor_id != _DRIVER_ID]
+
+
+def _driver_line(job: jobs_pb2.Job) -> list[str]:
+    driver = next((e for e in job.executors if e.executor_id == _DRIVER_ID), None)
+    if driver is None or not driver.reason:
+        return []
+    exit_code = f" (exit {driver.exit_code})" if driver.HasField("exit_code") else ""
+    evidence = f": {_cell(driver.evidence)}" if driver.evidence else ""
+    return [f"Driver: {reason_name(driver.reason)}{exit_code}{evidence}"]
+
+
 def _cause_from_executors(job: jobs_pb2.Job) -> str:
     counts = _reason_counts(job)
     for reason in _REASON_ORDER[: _REASON_ORDER.index(exit_reason_pb2.EXIT_REASON_APP_ERROR) + 1]:
         if count := counts.get(reason, 0):
-            advice = _first(job.executors, reason, "advice")
+            advice = _first(_executors(job), reason, "advice")
             noun = "executor" if count == 1 else "executors"
             return f"{count} {noun} {reason_name(reason)}" + (f"; {advice}" if advice else "")
     return ""
@@ -311,7 +344,7 @@ def _reason_counts(job: jobs_pb2.Job) -> dict[int, int]:
     if job.report.executors_by_reason:
         return {rc.reason: rc.count for rc in job.report.executors_by_reason}
     counts: dict[int, int] = {}
-    for executor in job.executors:
+    for executor in _executors(job):
         counts[executor.reason] = counts.get(executor.reason, 0) + 1
     return counts
 
@@ -338,6 +371,7 @@ def format_report(job: jobs_pb2.Job, links: Mapping[Link, str] | None = None) ->
         lines.append(f"  presets: {used}")
     if job.state != jobs_pb2.JOB_STATE_SUCCEEDED:
         lines.append(f"  cause: {failure_cause(job)}")
+    lines += _driver_line(job)
     lines += _executor_table(job)
     if job.report.driver_log_tail:
         lines.append(f"Driver log, last {len(job.report.driver_log_tail)} lines:")
@@ -354,8 +388,8 @@ def _executor_table(job: jobs_pb2.Job) -> list[str]:
         (
             reason_name(reason),
             str(counts[reason]),
-            _first(job.executors, reason, "evidence"),
-            _first(job.executors, reason, "advice"),
+            _first(_executors(job), reason, "evidence"),
+            _first(_executors(job), reason, "advice"),
         )
         for reason in _REASON_ORDER
         if counts.get(reason)

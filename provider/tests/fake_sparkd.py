@@ -85,9 +85,15 @@ class FakeSparkd(jobs_pb2_grpc.JobServiceServicer):
         self._enter("SubmitJob", context)
         with self._cv:
             if request.idempotency_key in self.by_key:
-                return jobs_pb2.SubmitJobResponse(
-                    job=self.jobs[self.by_key[request.idempotency_key]], created=False
-                )
+                existing = self.jobs[self.by_key[request.idempotency_key]]
+                # As the daemon: a key belongs to one request.
+                if existing.request != request.job:
+                    context.abort(
+                        grpc.StatusCode.ALREADY_EXISTS,
+                        "idempotency_key: already used for a different request "
+                        f"(job {existing.id})",
+                    )
+                return jobs_pb2.SubmitJobResponse(job=existing, created=False)
             job_id = f"job-{len(self.jobs) + 1}"
             job = jobs_pb2.Job(
                 id=job_id,
@@ -116,7 +122,9 @@ class FakeSparkd(jobs_pb2_grpc.JobServiceServicer):
     def ListJobs(self, request, context):
         self._enter("ListJobs", context)
         with self._cv:
-            return jobs_pb2.ListJobsResponse(jobs=reversed(list(self.jobs.values())))
+            return jobs_pb2.ListJobsResponse(
+                jobs=[_summary(job) for job in reversed(list(self.jobs.values()))]
+            )
 
     def CancelJob(self, request, context):
         self._enter("CancelJob", context)
@@ -149,3 +157,20 @@ class FakeSparkd(jobs_pb2_grpc.JobServiceServicer):
 
 
 FINAL = (jobs_pb2.JOB_STATE_SUCCEEDED, jobs_pb2.JOB_STATE_FAILED, jobs_pb2.JOB_STATE_CANCELLED)
+
+
+def _summary(job: jobs_pb2.Job) -> jobs_pb2.JobSummary:
+    """The listing form of a job, as the daemon's ListJobs answers."""
+    return jobs_pb2.JobSummary(
+        id=job.id,
+        team=job.team,
+        idempotency_key=job.idempotency_key,
+        state=job.state,
+        state_message=job.state_message,
+        backend=job.backend,
+        created_at=job.created_at,
+        links=job.links,
+        name=job.request.name,
+        job_type=job.request.job_type,
+        file=job.request.file,
+    )

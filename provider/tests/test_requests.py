@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from sparkd_provider import _requests as rq
 from sparkd_provider._proto import exit_reason_pb2 as er
 from sparkd_provider._proto import jobs_pb2
@@ -105,3 +107,33 @@ def test_token_never_shows_in_settings_repr() -> None:
     assert settings.tls
     assert settings.metadata() == (("authorization", "Bearer s3cret-token"),)
     assert "s3cret" not in repr(settings)
+
+
+def test_a_failed_driver_is_named_as_the_driver_not_counted_as_an_executor() -> None:
+    job = jobs_pb2.Job(
+        id="j2",
+        state=jobs_pb2.JOB_STATE_FAILED,
+        state_message="driver exited with status 3",
+        executors=[
+            jobs_pb2.Executor(
+                executor_id="driver",
+                reason=er.EXIT_REASON_APP_ERROR,
+                exit_code=3,
+                evidence="driver exited with status 3",
+            )
+        ],
+    )
+    report = rq.format_report(job).splitlines()
+    assert "Driver: APP_ERROR (exit 3): driver exited with status 3" in report
+    assert "Executors: none recorded" in report
+    assert "executor" not in rq.failure_cause(job)
+def test_secret_env_goes_by_reference_only() -> None:
+    request = rq.job_request(file="a.py", secret_env={"API_TOKEN": "creds:token"})
+    assert request.secret_env["API_TOKEN"] == jobs_pb2.SecretKeyRef(name="creds", key="token")
+    assert not request.env
+    assert rq.request_as_dict(request)["secret_env"] == {
+        "API_TOKEN": {"name": "creds", "key": "token"}
+    }
+    for malformed in ("creds", "creds:", ":token", ""):
+        with pytest.raises(ValueError, match=r"secret_env\.X"):
+            rq.job_request(file="a.py", secret_env={"X": malformed})

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 DAGS = Path(__file__).resolve().parents[2] / "dags_examples"
+AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -21,3 +25,27 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
         }
     )
     return home
+
+
+def airflow_env(home: Path, grpc_addr: str, http_url: str, token: str) -> dict[str, str]:
+    """The environment of `airflow` commands with a migrated metadata DB under `home` and the
+    connection `sparkd_default` to the daemon at `grpc_addr`/`http_url`."""
+    host, port = grpc_addr.rsplit(":", 1)
+    conn = {
+        "conn_type": "sparkd",
+        "host": host,
+        "port": int(port),
+        "password": token or None,
+        "extra": {"http_base_url": http_url},
+    }
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
+        "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True",
+        "AIRFLOW_CONN_SPARKD_DEFAULT": json.dumps(conn),
+    }
+    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+    return env

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import pytest
 from conftest import DAGS
 
 
@@ -27,6 +26,7 @@ def test_example_dags_import_without_errors() -> None:
         "sparkd_fanout",
         "sparkd_failing",
         "sparkd_sleep",
+        "sparkd_k8s",
     } <= set(bag.dag_ids)
 
 

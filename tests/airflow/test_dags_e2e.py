@@ -9,19 +9,16 @@ its own output, which is what these tests read.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import grpc
 import pytest
-from conftest import DAGS
+from conftest import AIRFLOW, airflow_env
 from sparkd_provider._proto import jobs_pb2, jobs_pb2_grpc
 
 GRPC_ADDR = os.environ.get("SPARKD_GRPC_ADDR", "")
@@ -31,34 +28,12 @@ pytestmark = pytest.mark.skipif(
     not (GRPC_ADDR and HTTP_URL),
     reason="SPARKD_GRPC_ADDR and SPARKD_HTTP_URL are not set: no sparkd daemon to test against",
 )
-AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 DAG_TIMEOUT = 600
 
 
 @pytest.fixture(scope="module")
-def airflow_env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    home = tmp_path_factory.mktemp("airflow_e2e")
-    host, port = GRPC_ADDR.rsplit(":", 1)
-    conn = {
-        "conn_type": "sparkd",
-        "host": host,
-        "port": int(port),
-        "password": TOKEN or None,
-        "extra": {"http_base_url": HTTP_URL},
-    }
-    env = {
-        **os.environ,
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
-        "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True",
-        "AIRFLOW_CONN_SPARKD_DEFAULT": json.dumps(conn),
-    }
-    subprocess.run(
-        [AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300
-    )
-    return env
+def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
+    return airflow_env(tmp_path_factory.mktemp("airflow_e2e"), GRPC_ADDR, HTTP_URL, TOKEN)
 
 
 def _dags_test(
@@ -77,7 +52,7 @@ def _stub() -> jobs_pb2_grpc.JobServiceStub:
     return jobs_pb2_grpc.JobServiceStub(grpc.insecure_channel(GRPC_ADDR))
 
 
-def _jobs(key_prefix: str) -> list[jobs_pb2.Job]:
+def _jobs(key_prefix: str) -> list[jobs_pb2.JobSummary]:
     metadata = (("authorization", f"Bearer {TOKEN}"),) if TOKEN else ()
     reply = _stub().ListJobs(jobs_pb2.ListJobsRequest(page_size=500), timeout=30, metadata=metadata)
     return [job for job in reply.jobs if job.idempotency_key.startswith(key_prefix)]
@@ -91,8 +66,8 @@ def _wait_for(condition: Callable[[], bool], what: str, timeout: float) -> None:
         time.sleep(0.5)
 
 
-def test_pyspark_dag_succeeds_with_report_and_links(airflow_env: dict[str, str]) -> None:
-    run = _dags_test(airflow_env, "sparkd_pyspark_pi", "2026-01-01T00:00:00+00:00")
+def test_pyspark_dag_succeeds_with_report_and_links(env: dict[str, str]) -> None:
+    run = _dags_test(env, "sparkd_pyspark_pi", "2026-01-01T00:00:00+00:00")
     log = run.stdout + run.stderr
     assert run.returncode == 0, log[-5000:]
     assert "Final report" in log
@@ -101,8 +76,8 @@ def test_pyspark_dag_succeeds_with_report_and_links(airflow_env: dict[str, str])
     assert f"{HTTP_URL.rstrip('/')}/jobs/" in log
 
 
-def test_failing_dag_reports_and_fails(airflow_env: dict[str, str]) -> None:
-    run = _dags_test(airflow_env, "sparkd_failing", "2026-01-01T00:00:00+00:00")
+def test_failing_dag_reports_and_fails(env: dict[str, str]) -> None:
+    run = _dags_test(env, "sparkd_failing", "2026-01-01T00:00:00+00:00")
     log = run.stdout + run.stderr
     assert run.returncode != 0, log[-5000:]
     assert "Final report" in log
@@ -111,15 +86,15 @@ def test_failing_dag_reports_and_fails(airflow_env: dict[str, str]) -> None:
     assert _jobs("sparkd_failing/fail/")[0].state == jobs_pb2.JOB_STATE_FAILED
 
 
-def test_second_run_of_the_same_task_reattaches(airflow_env: dict[str, str]) -> None:
-    first = _dags_test(airflow_env, "sparkd_pyspark_pi", "2026-01-02T00:00:00+00:00")
+def test_second_run_of_the_same_task_reattaches(env: dict[str, str]) -> None:
+    first = _dags_test(env, "sparkd_pyspark_pi", "2026-01-02T00:00:00+00:00")
     assert first.returncode == 0, (first.stdout + first.stderr)[-5000:]
     key = re.search(r"idempotency key (sparkd_pyspark_pi/pi/(\S+)/-1)", first.stdout + first.stderr)
     assert key, "the task log names the idempotency key"
     # `dags test` makes a new run id each time; `tasks test` re-runs the task in the same run.
     again = subprocess.run(
         [AIRFLOW, "tasks", "test", "sparkd_pyspark_pi", "pi", key[2]],
-        env=airflow_env,
+        env=env,
         capture_output=True,
         text=True,
         timeout=DAG_TIMEOUT,
@@ -129,12 +104,12 @@ def test_second_run_of_the_same_task_reattaches(airflow_env: dict[str, str]) -> 
     assert [job.idempotency_key for job in _jobs(key[1])] == [key[1]]
 
 
-def test_killed_task_cancels_its_job(airflow_env: dict[str, str]) -> None:
+def test_killed_task_cancels_its_job(env: dict[str, str]) -> None:
     # Polling mode: the task itself waits, so the kill reaches the operator's on_kill.
-    env = {**airflow_env, "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False"}
+    polling = {**env, "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False"}
     task = subprocess.Popen(
         [AIRFLOW, "dags", "test", "sparkd_sleep", "2026-01-01T00:00:00+00:00"],
-        env=env,
+        env=polling,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,

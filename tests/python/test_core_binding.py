@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,7 @@ def contains(actual: Any, expected: Any, where: str = "") -> str | None:
     if isinstance(expected, list):
         if not isinstance(actual, list) or len(actual) != len(expected):
             return f"{where}: expected {expected!r}, got {actual!r}"
-        for i, (a, e) in enumerate(zip(actual, expected)):
+        for i, (a, e) in enumerate(zip(actual, expected, strict=True)):
             why = contains(a, e, f"{where}/{i}")
             if why:
                 return why
@@ -101,7 +102,7 @@ def test_table_is_not_empty() -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_shared_case(core: Any, case: dict[str, Any]) -> None:
     if "error" in case:
-        with pytest.raises(ValueError) as raised:
+        with pytest.raises(ValueError, match=re.escape(case["error"])) as raised:
             run(core, case)
         assert case["error"] in str(raised.value)
         assert raised.value.code == case.get("code", "INVALID_ARGUMENT")

@@ -1,153 +1,228 @@
 // The daemon's gRPC API over a real in-process server: authentication, isolation between two
 // teams on every RPC, token listing and revocation, tokens kept out of the log, and WatchJob
 // streaming changes that arrive through Postgres NOTIFY.
+#include <array>
+
 #include "daemon/api/grpc/grpc_api_test_fixture.h"
 
 namespace sparkd::api {
 namespace {
 
-// One row per RPC, each aimed at team blue's job or presets.
+// The callers of the isolation table: each role of team red and team blue, and the platform.
+enum Who { kRedMember, kBlueMember, kRedAdmin, kBlueAdmin, kPlatform, kWhoCount };
+constexpr const char* kWhoNames[] = {"red member", "blue member", "red team admin",
+                                     "blue team admin", "platform admin"};
+
+// One row per RPC (and per spelling of an RPC that matters), each aimed at team blue's job,
+// presets or tokens unless it says otherwise; `expected` is the code for each caller.
 struct RpcCase {
   std::string name;
   std::function<grpc::Status(const std::string& token)> call;
-  StatusCode as_red_member;   // another team's member
-  StatusCode as_blue_member;  // the owner team's member
+  std::array<StatusCode, kWhoCount> expected;
 };
 
 TEST_F(GrpcApiTest, EveryRpcChecksTokenTeamAndRole) {
   auto job = SubmitAsBlue("heavy_shuffle", "dag/task/run/1");
   ASSERT_TRUE(job.ok()) << job.status().ToString();
   const std::string id = job->id();
-  v1::GetJobResponse get_job;
-  v1::ListJobsResponse list_jobs;
-  v1::CancelJobResponse cancel;
-  v1::ResolveJobResponse resolve;
-  v1::SubmitJobResponse submit;
-  v1::PutPresetResponse put;
-  v1::GetPresetResponse get_preset;
-  v1::ListPresetsResponse list_presets;
-  v1::ListPresetVersionsResponse versions;
-  v1::DeletePresetResponse del;
-  v1::CreateTeamResponse team;
-  v1::CreateTokenResponse token;
-  v1::ListTeamsResponse teams;
-  v1::ListTokensResponse tokens;
-  v1::RevokeTokenResponse revoked;
+  // Red's token that the revocation rows aim at: not red_, which later rows still use.
+  v1::CreateTokenRequest victim_req;
+  victim_req.set_team("red");
+  v1::CreateTokenResponse victim;
+  ASSERT_TRUE(
+      Call(&v1::AdminService::Stub::CreateToken, admin_stub_, admin_token_, victim_req, &victim)
+          .ok());
+  // A platform-admin token that lives in team blue: blue's team admin must not revoke it.
+  victim_req.set_team("blue");
+  victim_req.set_role(v1::ROLE_PLATFORM_ADMIN);
+  v1::CreateTokenResponse blue_platform;
+  ASSERT_TRUE(Call(&v1::AdminService::Stub::CreateToken, admin_stub_, admin_token_, victim_req,
+                   &blue_platform)
+                  .ok());
+
+  int serial = 0;  // makes each writing call's target new, so every caller's call is comparable
+  auto next = [&serial](const std::string& prefix) { return prefix + std::to_string(++serial); };
   v1::GetJobRequest get_job_req;
   get_job_req.set_job_id(id);
   v1::ListJobsRequest list_blue;
   list_blue.set_team("blue");
-  v1::CancelJobRequest cancel_req;
-  cancel_req.set_job_id(id);
   v1::ResolveJobRequest resolve_req;
   *resolve_req.mutable_job() = SubmitRequest("heavy_shuffle", "").job();
-  v1::PutPresetRequest put_req;
-  put_req.set_team("blue");
-  put_req.set_job_type("tiny");
-  put_req.set_yaml("executor: {memory: 1g}\n");
   v1::GetPresetRequest get_preset_req;
   get_preset_req.set_team("blue");
   get_preset_req.set_job_type("heavy_shuffle");
   v1::ListPresetsRequest list_presets_req;
+  list_presets_req.set_team("blue");
   v1::ListPresetVersionsRequest versions_req;
   versions_req.set_team("blue");
   versions_req.set_job_type("heavy_shuffle");
-  list_presets_req.set_team("blue");
-  v1::DeletePresetRequest del_req;
-  del_req.set_team("blue");
-  del_req.set_job_type("heavy_shuffle");
-  del_req.set_expected_version(1);
-  v1::CreateTeamRequest team_req;
-  team_req.set_name("mallory");
-  v1::CreateTokenRequest token_req;
-  token_req.set_team("blue");
-  token_req.set_role(v1::ROLE_ADMIN);
   v1::ListTokensRequest tokens_req;
   tokens_req.set_team("blue");
-  v1::RevokeTokenRequest revoke_req;  // red's own token: a member may not revoke even that
-  revoke_req.set_token_id(red_id_);
+
+  auto put_preset = [&](const std::string& t, const std::string& team) {
+    v1::PutPresetRequest put;
+    put.set_team(team);
+    put.set_job_type(next("tiny-"));
+    put.set_yaml("executor: {memory: 1g}\n");
+    v1::PutPresetResponse response;
+    return Call(&v1::PresetService::Stub::PutPreset, presets_stub_, t, put, &response);
+  };
+  auto delete_preset = [&](const std::string& t) {
+    const std::string job_type = next("doomed-");
+    v1::PutPresetRequest put;
+    put.set_team("blue");
+    put.set_job_type(job_type);
+    put.set_yaml("executor: {memory: 1g}\n");
+    v1::PutPresetResponse stored;
+    EXPECT_TRUE(
+        Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put, &stored).ok());
+    v1::DeletePresetRequest del;
+    del.set_team("blue");
+    del.set_job_type(job_type);
+    del.set_expected_version(1);
+    v1::DeletePresetResponse response;
+    return Call(&v1::PresetService::Stub::DeletePreset, presets_stub_, t, del, &response);
+  };
+  auto create_token = [&](const std::string& t, const std::string& team, v1::Role role) {
+    v1::CreateTokenRequest request;
+    request.set_team(team);
+    request.set_role(role);
+    v1::CreateTokenResponse response;
+    return Call(&v1::AdminService::Stub::CreateToken, admin_stub_, t, request, &response);
+  };
+  auto revoke = [&](const std::string& t, const std::string& token_id) {
+    v1::RevokeTokenRequest request;
+    request.set_token_id(token_id);
+    v1::RevokeTokenResponse response;
+    return Call(&v1::AdminService::Stub::RevokeToken, admin_stub_, t, request, &response);
+  };
+  auto cancel_new_job = [&](const std::string& t) {
+    auto fresh = SubmitAsBlue("", next("to-cancel-"));
+    EXPECT_TRUE(fresh.ok());
+    v1::CancelJobRequest cancel;
+    cancel.set_job_id(fresh.ok() ? fresh->id() : "");
+    v1::CancelJobResponse response;
+    return Call(&v1::JobService::Stub::CancelJob, jobs_stub_, t, cancel, &response);
+  };
 
   using J = v1::JobService::Stub;
   using P = v1::PresetService::Stub;
   using A = v1::AdminService::Stub;
+  constexpr StatusCode OK = StatusCode::OK, NF = StatusCode::NOT_FOUND,
+                       PD = StatusCode::PERMISSION_DENIED;
+  v1::SubmitJobResponse submit;
+  v1::GetJobResponse get_job;
+  v1::ListJobsResponse list_jobs;
+  v1::ResolveJobResponse resolve;
+  v1::GetPresetResponse get_preset;
+  v1::ListPresetsResponse list_presets;
+  v1::ListPresetVersionsResponse versions;
+  v1::ListTeamsResponse teams;
+  v1::ListTokensResponse tokens;
+  //                       red member, blue member, red admin, blue admin, platform admin
   const std::vector<RpcCase> cases = {
+      // The platform admin's own team (admin) has no heavy_shuffle preset.
       {"SubmitJob (blue's job type)",
-       [&](const std::string& t) {
+       [&](auto& t) {
          return Call(&J::SubmitJob, jobs_stub_, t, SubmitRequest("heavy_shuffle", "k2"), &submit);
        },
-       StatusCode::NOT_FOUND, StatusCode::OK},
-      {"GetJob", [&](auto& t) { return Call(&J::GetJob, jobs_stub_, t, get_job_req, &get_job); },
-       StatusCode::NOT_FOUND, StatusCode::OK},
+       {NF, OK, NF, OK, NF}},
+      {"GetJob",
+       [&](auto& t) { return Call(&J::GetJob, jobs_stub_, t, get_job_req, &get_job); },
+       {NF, OK, NF, OK, OK}},
       {"ListJobs team=blue",
        [&](auto& t) { return Call(&J::ListJobs, jobs_stub_, t, list_blue, &list_jobs); },
-       StatusCode::PERMISSION_DENIED, StatusCode::OK},
-      {"WatchJob", [&](auto& t) { return Watch(t, id); }, StatusCode::NOT_FOUND,
-       StatusCode::CANCELLED},
-      {"ReadJobLog", [&](auto& t) { return ReadLog(t, id); }, StatusCode::NOT_FOUND,
-       StatusCode::OK},
+       {PD, OK, PD, OK, OK}},
+      {"WatchJob",
+       [&](auto& t) { return Watch(t, id); },
+       {NF, StatusCode::CANCELLED, NF, StatusCode::CANCELLED, StatusCode::CANCELLED}},
+      {"ReadJobLog", [&](auto& t) { return ReadLog(t, id); }, {NF, OK, NF, OK, OK}},
       {"ResolveJob (blue's job type)",
        [&](auto& t) { return Call(&J::ResolveJob, jobs_stub_, t, resolve_req, &resolve); },
-       StatusCode::NOT_FOUND, StatusCode::OK},
-      {"PutPreset", [&](auto& t) { return Call(&P::PutPreset, presets_stub_, t, put_req, &put); },
-       StatusCode::PERMISSION_DENIED, StatusCode::PERMISSION_DENIED},
+       {NF, OK, NF, OK, NF}},
+      {"CancelJob", cancel_new_job, {NF, OK, NF, OK, OK}},
+      {"PutPreset team=blue", [&](auto& t) { return put_preset(t, "blue"); }, {PD, PD, PD, OK, OK}},
+      {"PutPreset team=\"\" (own team)",
+       [&](auto& t) { return put_preset(t, ""); },
+       {PD, PD, OK, OK, OK}},
       {"GetPreset",
-       [&](auto& t) {
-         return Call(&P::GetPreset, presets_stub_, t, get_preset_req, &get_preset);
-       },
-       StatusCode::NOT_FOUND, StatusCode::OK},
+       [&](auto& t) { return Call(&P::GetPreset, presets_stub_, t, get_preset_req, &get_preset); },
+       {NF, OK, NF, OK, OK}},
       {"ListPresets",
        [&](auto& t) {
          return Call(&P::ListPresets, presets_stub_, t, list_presets_req, &list_presets);
        },
-       StatusCode::NOT_FOUND, StatusCode::OK},
+       {NF, OK, NF, OK, OK}},
       {"ListPresetVersions",
        [&](auto& t) {
          return Call(&P::ListPresetVersions, presets_stub_, t, versions_req, &versions);
        },
-       StatusCode::NOT_FOUND, StatusCode::OK},
-      {"DeletePreset",
-       [&](auto& t) { return Call(&P::DeletePreset, presets_stub_, t, del_req, &del); },
-       StatusCode::PERMISSION_DENIED, StatusCode::PERMISSION_DENIED},
+       {NF, OK, NF, OK, OK}},
+      {"DeletePreset team=blue", delete_preset, {PD, PD, PD, OK, OK}},
       {"CreateTeam",
-       [&](auto& t) { return Call(&A::CreateTeam, admin_stub_, t, team_req, &team); },
-       StatusCode::PERMISSION_DENIED, StatusCode::PERMISSION_DENIED},
-      {"CreateToken",
-       [&](auto& t) { return Call(&A::CreateToken, admin_stub_, t, token_req, &token); },
-       StatusCode::PERMISSION_DENIED, StatusCode::PERMISSION_DENIED},
+       [&](auto& t) {
+         v1::CreateTeamRequest request;
+         request.set_name(next("mallory-"));
+         v1::CreateTeamResponse response;
+         return Call(&A::CreateTeam, admin_stub_, t, request, &response);
+       },
+       {PD, PD, PD, PD, OK}},
       {"ListTeams",
        [&](auto& t) { return Call(&A::ListTeams, admin_stub_, t, {}, &teams); },
-       StatusCode::PERMISSION_DENIED, StatusCode::PERMISSION_DENIED},
+       {PD, PD, OK, OK, OK}},
+      {"CreateToken blue member",
+       [&](auto& t) { return create_token(t, "blue", v1::ROLE_MEMBER); },
+       {PD, PD, PD, OK, OK}},
+      {"CreateToken blue team admin",
+       [&](auto& t) { return create_token(t, "blue", v1::ROLE_TEAM_ADMIN); },
+       {PD, PD, PD, OK, OK}},
+      {"CreateToken blue platform admin",
+       [&](auto& t) { return create_token(t, "blue", v1::ROLE_PLATFORM_ADMIN); },
+       {PD, PD, PD, PD, OK}},
       {"ListTokens team=blue",
        [&](auto& t) { return Call(&A::ListTokens, admin_stub_, t, tokens_req, &tokens); },
-       StatusCode::PERMISSION_DENIED, StatusCode::PERMISSION_DENIED},
+       {PD, PD, PD, OK, OK}},
       {"RevokeToken (red's)",
-       [&](auto& t) { return Call(&A::RevokeToken, admin_stub_, t, revoke_req, &revoked); },
-       StatusCode::PERMISSION_DENIED, StatusCode::PERMISSION_DENIED},
-      // Last: it changes the job.
-      {"CancelJob",
-       [&](auto& t) { return Call(&J::CancelJob, jobs_stub_, t, cancel_req, &cancel); },
-       StatusCode::NOT_FOUND, StatusCode::OK},
+       [&](auto& t) { return revoke(t, victim.token_id()); },
+       {PD, PD, OK, NF, OK}},
+      {"RevokeToken (a platform admin's in team blue)",
+       [&](auto& t) { return revoke(t, blue_platform.token_id()); },
+       {PD, PD, NF, PD, OK}},
   };
+  const std::array<std::string, kWhoCount> tokens_of = {red_, blue_, red_admin_, blue_admin_,
+                                                        admin_token_};
   for (const auto& c : cases) {
     EXPECT_EQ(c.call("").error_code(), StatusCode::UNAUTHENTICATED) << c.name << ", no token";
     EXPECT_EQ(c.call("sparkd_0000").error_code(), StatusCode::UNAUTHENTICATED)
         << c.name << ", unknown token";
-    auto as_red = c.call(red_);
-    EXPECT_EQ(as_red.error_code(), c.as_red_member) << c.name << ": " << as_red.error_message();
-    auto as_blue = c.call(blue_);
-    EXPECT_EQ(as_blue.error_code(), c.as_blue_member) << c.name << ": " << as_blue.error_message();
+    for (int who = 0; who < kWhoCount; ++who) {
+      auto status = c.call(tokens_of[who]);
+      EXPECT_EQ(status.error_code(), c.expected[who])
+          << c.name << " as " << kWhoNames[who] << ": " << status.error_message();
+    }
   }
-  // The other team's attempts changed nothing: blue's job was cancelled by blue only.
-  auto cancelled = jobs_->Get(Caller{"blue", false, "", {}}, id);
+  // What the calls that were allowed showed: each caller its own team only.
+  auto cancelled = jobs_->Get(Caller{"blue", Role::kMember, "", {}}, id);
   ASSERT_TRUE(cancelled.ok());
-  EXPECT_NE(cancelled->state_message.find("cancelled by blue"), std::string::npos);
-  EXPECT_EQ(list_presets.presets_size(), 3);
-  EXPECT_EQ(tokens.tokens_size(), 0) << "a member was shown tokens";
-  EXPECT_EQ(teams.teams_size(), 0) << "a member was shown teams";
-  // A member listing its own jobs never sees another team's.
-  v1::ListJobsResponse red_jobs;
-  ASSERT_TRUE(Call(&J::ListJobs, jobs_stub_, red_, v1::ListJobsRequest(), &red_jobs).ok());
-  EXPECT_EQ(red_jobs.jobs_size(), 0);
+  EXPECT_EQ(cancelled->state, JobState::kQueued) << "another team cancelled blue's job";
+  v1::ListTeamsResponse red_teams;
+  ASSERT_TRUE(Call(&A::ListTeams, admin_stub_, red_admin_, {}, &red_teams).ok());
+  ASSERT_EQ(red_teams.teams_size(), 1);
+  EXPECT_EQ(red_teams.teams(0).name(), "red");
+  v1::ListTokensResponse red_tokens;
+  ASSERT_TRUE(
+      Call(&A::ListTokens, admin_stub_, red_admin_, v1::ListTokensRequest(), &red_tokens).ok());
+  ASSERT_GE(red_tokens.tokens_size(), 3);
+  for (const auto& token : red_tokens.tokens()) EXPECT_EQ(token.team(), "red") << token.id();
+  // A member or team admin listing its own jobs never sees another team's.
+  for (const std::string& token : {red_, red_admin_}) {
+    v1::ListJobsResponse red_jobs;
+    ASSERT_TRUE(Call(&J::ListJobs, jobs_stub_, token, v1::ListJobsRequest(), &red_jobs).ok());
+    EXPECT_EQ(red_jobs.jobs_size(), 0);
+  }
+  v1::ListJobsResponse all_jobs;
+  ASSERT_TRUE(Call(&J::ListJobs, jobs_stub_, admin_token_, v1::ListJobsRequest(), &all_jobs).ok());
+  EXPECT_GT(all_jobs.jobs_size(), 1);
 }
 
 TEST_F(GrpcApiTest, TokensNeverAppearInTheLog) {
@@ -162,7 +237,7 @@ TEST_F(GrpcApiTest, TokensNeverAppearInTheLog) {
   v1::CreateTokenResponse issued;
   ASSERT_TRUE(
       Call(&v1::AdminService::Stub::CreateToken, admin_stub_, admin_token_, create, &issued).ok());
-  ASSERT_TRUE(teams_->EnsureToken("admin", admin_token_, Role::kAdmin).ok());
+  ASSERT_TRUE(teams_->EnsureToken("admin", admin_token_, Role::kPlatformAdmin).ok());
   spdlog::default_logger()->flush();
   const std::string log = log_->str();
   for (const std::string& token :
@@ -225,7 +300,7 @@ TEST_F(GrpcApiTest, ListTokensShowsDescriptionsAndRevocationsButNeverASecret) {
 
   v1::ListTokensResponse all;
   ASSERT_TRUE(Call(&A::ListTokens, admin_stub_, admin_token_, v1::ListTokensRequest(), &all).ok());
-  ASSERT_EQ(all.tokens_size(), 4);  // admin's bootstrap token, blue's, red's two
+  ASSERT_EQ(all.tokens_size(), 6);  // the bootstrap token, blue's two, red's three
   const std::string listing = all.SerializeAsString() + all.DebugString();
   for (const std::string& secret : {admin_token_, blue_, red_, airflow.token()}) {
     EXPECT_EQ(listing.find(secret), std::string::npos) << "a token in ListTokens";
@@ -236,14 +311,15 @@ TEST_F(GrpcApiTest, ListTokensShowsDescriptionsAndRevocationsButNeverASecret) {
   red_only.set_team("red");
   v1::ListTokensResponse red;
   ASSERT_TRUE(Call(&A::ListTokens, admin_stub_, admin_token_, red_only, &red).ok());
-  ASSERT_EQ(red.tokens_size(), 2);
+  ASSERT_EQ(red.tokens_size(), 3);
   EXPECT_EQ(red.tokens(0).id(), red_id_);
   EXPECT_TRUE(red.tokens(0).has_revoked_at());
-  EXPECT_EQ(red.tokens(1).id(), airflow.token_id());
-  EXPECT_EQ(red.tokens(1).description(), "airflow prod connection");
-  EXPECT_EQ(red.tokens(1).role(), v1::ROLE_MEMBER);
-  EXPECT_FALSE(red.tokens(1).has_revoked_at());
-  EXPECT_TRUE(red.tokens(1).has_created_at());
+  EXPECT_EQ(red.tokens(1).role(), v1::ROLE_TEAM_ADMIN);
+  EXPECT_EQ(red.tokens(2).id(), airflow.token_id());
+  EXPECT_EQ(red.tokens(2).description(), "airflow prod connection");
+  EXPECT_EQ(red.tokens(2).role(), v1::ROLE_MEMBER);
+  EXPECT_FALSE(red.tokens(2).has_revoked_at());
+  EXPECT_TRUE(red.tokens(2).has_created_at());
 
   red_only.set_team("green");
   EXPECT_EQ(Call(&A::ListTokens, admin_stub_, admin_token_, red_only, &red).error_code(),
@@ -285,9 +361,8 @@ TEST_F(GrpcApiTest, WatchJobStreamsEveryStateChangeOnceAndEndsAfterTheFinalOne) 
     EXPECT_EQ(message.job().id(), job->id());
   }
   EXPECT_TRUE(reader->Finish().ok());
-  EXPECT_EQ(streamed, (std::vector<v1::JobState>{v1::JOB_STATE_SUBMITTING,
-                                                 v1::JOB_STATE_SUBMITTED, v1::JOB_STATE_RUNNING,
-                                                 v1::JOB_STATE_SUCCEEDED}));
+  EXPECT_EQ(streamed, (std::vector<v1::JobState>{v1::JOB_STATE_SUBMITTING, v1::JOB_STATE_SUBMITTED,
+                                                 v1::JOB_STATE_RUNNING, v1::JOB_STATE_SUCCEEDED}));
   listener.Stop();
 }
 

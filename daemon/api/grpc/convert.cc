@@ -3,16 +3,12 @@
 #include <google/protobuf/util/time_util.h>
 
 #include "daemon/core/preset/render.h"
+#include "daemon/core/redact.h"
 
 namespace sparkd::api {
 namespace {
 
 using google::protobuf::util::TimeUtil;
-
-google::protobuf::Timestamp ToTimestamp(TimePoint t) {
-  return TimeUtil::MicrosecondsToTimestamp(
-      std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count());
-}
 
 TimePoint FromTimestamp(const google::protobuf::Timestamp& t) {
   return TimePoint(std::chrono::microseconds(TimeUtil::TimestampToMicroseconds(t)));
@@ -24,6 +20,15 @@ Resources FromProto(const v1::Resources& p) {
   if (p.has_cores()) r.cores = p.cores();
   r.memory_overhead = p.memory_overhead();
   return r;
+}
+
+void SetLinks(const std::string& job_id, const LinkOptions& links, v1::JobLinks* p) {
+  if (links.http_base_url.empty()) return;
+  std::string base = links.http_base_url + "/jobs/" + job_id;
+  std::string query = links.signer ? "?" + links.signer->Sign(job_id).Query() : "";
+  p->set_job_page(base + query);
+  p->set_spark_ui(base + "/ui" + query);
+  p->set_logs(base + "/logs" + query);
 }
 
 void ToProto(const Resources& r, v1::Resources* p) {
@@ -38,6 +43,11 @@ std::map<std::string, std::string> ToStdMap(const Map& map) {
 }
 
 }  // namespace
+
+google::protobuf::Timestamp ToTimestamp(TimePoint t) {
+  return TimeUtil::MicrosecondsToTimestamp(
+      std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count());
+}
 
 grpc::Status ToGrpcStatus(const Status& status) {
   if (status.ok()) return grpc::Status::OK;
@@ -66,14 +76,21 @@ JobRequest FromProto(const v1::JobRequest& p) {
   if (da.has_initial_executors()) r.dynamic_allocation.initial_executors = da.initial_executors();
   r.conf = ToStdMap(p.conf());
   r.env = ToStdMap(p.env());
+  for (const auto& [name, ref] : p.secret_env()) r.secret_env[name] = {ref.name(), ref.key()};
   r.labels = ToStdMap(p.labels());
   r.py_files = {p.py_files().begin(), p.py_files().end()};
   r.jars = {p.jars().begin(), p.jars().end()};
   r.files = {p.files().begin(), p.files().end()};
   switch (p.local_mode()) {
-    case v1::LOCAL_MODE_THREADS: r.local_mode = LocalMode::kThreads; break;
-    case v1::LOCAL_MODE_CLUSTER: r.local_mode = LocalMode::kCluster; break;
-    default: r.local_mode = LocalMode::kDefault; break;
+    case v1::LOCAL_MODE_THREADS:
+      r.local_mode = LocalMode::kThreads;
+      break;
+    case v1::LOCAL_MODE_CLUSTER:
+      r.local_mode = LocalMode::kCluster;
+      break;
+    default:
+      r.local_mode = LocalMode::kDefault;
+      break;
   }
   return r;
 }
@@ -89,13 +106,20 @@ void ToProto(const JobRequest& r, v1::JobRequest* p) {
   if (r.executor_instances) p->set_executor_instances(*r.executor_instances);
   auto* da = p->mutable_dynamic_allocation();
   da->set_enabled(r.dynamic_allocation.enabled);
-  if (r.dynamic_allocation.min_executors) da->set_min_executors(*r.dynamic_allocation.min_executors);
-  if (r.dynamic_allocation.max_executors) da->set_max_executors(*r.dynamic_allocation.max_executors);
+  if (r.dynamic_allocation.min_executors)
+    da->set_min_executors(*r.dynamic_allocation.min_executors);
+  if (r.dynamic_allocation.max_executors)
+    da->set_max_executors(*r.dynamic_allocation.max_executors);
   if (r.dynamic_allocation.initial_executors) {
     da->set_initial_executors(*r.dynamic_allocation.initial_executors);
   }
   p->mutable_conf()->insert(r.conf.begin(), r.conf.end());
   p->mutable_env()->insert(r.env.begin(), r.env.end());
+  for (const auto& [name, ref] : r.secret_env) {
+    v1::SecretKeyRef& out = (*p->mutable_secret_env())[name];
+    out.set_name(ref.name);
+    out.set_key(ref.key);
+  }
   p->mutable_labels()->insert(r.labels.begin(), r.labels.end());
   for (const auto& f : r.py_files) p->add_py_files(f);
   for (const auto& f : r.jars) p->add_jars(f);
@@ -140,15 +164,17 @@ void ToProto(const StoredPreset& stored, v1::Preset* p) {
 }
 
 void ToProto(const ResolvedJob& resolved, v1::ResolveJobResponse* p) {
-  p->set_effective_spec_json(SpecToJson(resolved.spec).dump());
+  p->set_effective_spec_json(RedactSpecJson(SpecToJson(resolved.spec)).dump());
   p->mutable_provenance()->insert(resolved.provenance.begin(), resolved.provenance.end());
   for (const auto& w : resolved.warnings) p->add_warnings(w);
   for (const auto& ref : resolved.presets_used) ToProto(ref, p->add_presets_used());
-  auto conf = RenderSparkConf(resolved.spec);
+  auto conf = RedactEntries(RenderSparkConf(resolved.spec));
   p->mutable_spark_conf()->insert(conf.begin(), conf.end());
 }
 
-void ToProto(const Job& job, const LinkOptions& links, v1::Job* p) {
+void ToProto(const Job& stored, const LinkOptions& links, v1::Job* p) {
+  // Every reply that carries a job comes through here: the one place values are redacted.
+  const Job job = RedactedJob(stored);
   p->set_id(job.id);
   p->set_team(job.team);
   p->set_idempotency_key(job.idempotency_key);
@@ -185,20 +211,60 @@ void ToProto(const Job& job, const LinkOptions& links, v1::Job* p) {
   report->set_first_fatal_reason(static_cast<v1::ExitReason>(job.report.first_fatal_reason));
   report->set_first_fatal_cause(job.report.first_fatal_cause);
   for (const auto& line : job.report.driver_log_tail) report->add_driver_log_tail(line);
-  if (!links.http_base_url.empty()) {
-    std::string base = links.http_base_url + "/jobs/" + job.id;
-    std::string query = links.signer ? "?sig=" + links.signer->Sign(job.id) : "";
-    p->mutable_links()->set_job_page(base + query);
-    p->mutable_links()->set_spark_ui(base + "/ui" + query);
-    p->mutable_links()->set_logs(base + "/logs" + query);
-  }
+  if (!links.http_base_url.empty()) SetLinks(job.id, links, p->mutable_links());
   p->set_resolved_spec_json(job.resolved_spec_json);
   for (const auto& ref : job.presets_used) ToProto(ref, p->add_presets_used());
 }
 
-Role FromProto(v1::Role role) { return role == v1::ROLE_ADMIN ? Role::kAdmin : Role::kMember; }
+void ToProto(const JobSummary& job, const LinkOptions& links, v1::JobSummary* p) {
+  p->set_id(job.id);
+  p->set_team(job.team);
+  p->set_idempotency_key(job.idempotency_key);
+  p->set_state(ToProto(job.state));
+  p->set_state_message(job.state_message);
+  p->set_name(job.name);
+  p->set_job_type(job.job_type);
+  p->set_file(job.file);
+  p->set_backend(job.backend);
+  p->set_spark_app_id(job.spark_app_id);
+  if (job.driver_exit_code) p->set_driver_exit_code(*job.driver_exit_code);
+  *p->mutable_created_at() = ToTimestamp(job.created_at);
+  *p->mutable_updated_at() = ToTimestamp(job.updated_at);
+  if (job.started_at) *p->mutable_started_at() = ToTimestamp(*job.started_at);
+  if (job.finished_at) *p->mutable_finished_at() = ToTimestamp(*job.finished_at);
+  p->set_first_fatal_reason(static_cast<v1::ExitReason>(job.first_fatal_reason));
+  if (!links.http_base_url.empty()) SetLinks(job.id, links, p->mutable_links());
+}
 
-v1::Role ToProto(Role role) { return role == Role::kAdmin ? v1::ROLE_ADMIN : v1::ROLE_MEMBER; }
+StatusOr<Role> FromProto(v1::Role role) {
+  switch (static_cast<int>(role)) {
+    case v1::ROLE_UNSPECIFIED:
+    case v1::ROLE_MEMBER:
+      return Role::kMember;
+    case v1::ROLE_TEAM_ADMIN:
+      return Role::kTeamAdmin;
+    case v1::ROLE_PLATFORM_ADMIN:
+      return Role::kPlatformAdmin;
+    case 2:
+      return InvalidArgument(
+          "role: ROLE_ADMIN (2) is retired: ask for ROLE_TEAM_ADMIN (admin of one team) or "
+          "ROLE_PLATFORM_ADMIN (every team)");
+    default:
+      return InvalidArgument("role: " + std::to_string(role) + " is not a role");
+  }
+}
+
+v1::Role ToProto(Role role) {
+  switch (role) {
+    case Role::kTeamAdmin:
+      return v1::ROLE_TEAM_ADMIN;
+    case Role::kPlatformAdmin:
+      return v1::ROLE_PLATFORM_ADMIN;
+    case Role::kMember:
+      break;
+  }
+  return v1::ROLE_MEMBER;
+}
 
 void ToProto(const Team& team, v1::Team* p) {
   p->set_name(team.name);

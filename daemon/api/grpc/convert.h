@@ -15,6 +15,9 @@
 
 namespace sparkd::api {
 
+// A core time point as a protobuf Timestamp (microsecond precision).
+google::protobuf::Timestamp ToTimestamp(TimePoint t);
+
 // Core codes are gRPC's canonical codes, value for value.
 grpc::Status ToGrpcStatus(const Status& status);
 Status FromGrpcStatus(const grpc::Status& status);
@@ -35,6 +38,7 @@ struct LinkOptions {
 };
 
 void ToProto(const Job& job, const LinkOptions& links, v1::Job* proto);
+void ToProto(const JobSummary& job, const LinkOptions& links, v1::JobSummary* proto);
 
 StatusOr<JobQuery> FromProto(const v1::ListJobsRequest& proto);
 
@@ -43,8 +47,9 @@ void ToProto(const StoredPreset& preset, v1::Preset* proto);
 // With the Spark conf the resolved spec renders to.
 void ToProto(const ResolvedJob& resolved, v1::ResolveJobResponse* proto);
 
-// ROLE_UNSPECIFIED is a member, as the proto says.
-Role FromProto(v1::Role role);
+// ROLE_UNSPECIFIED is a member, as the proto says. INVALID_ARGUMENT for the retired
+// ROLE_ADMIN (2) and any value the proto does not define.
+StatusOr<Role> FromProto(v1::Role role);
 v1::Role ToProto(Role role);
 void ToProto(const Team& team, v1::Team* proto);
 void ToProto(const TokenInfo& token, v1::TokenInfo* proto);

@@ -1,6 +1,7 @@
 // The fixture of the daemon's gRPC API tests: a real in-process server (port 0), a real
-// channel, the real services over Postgres stores (a fresh database per test), an admin token,
-// teams blue and red with a member token each, and blue's presets from deploy/presets.
+// channel, the real services over Postgres stores (a fresh database per test), the bootstrap
+// (platform) admin token, teams blue and red with a member and a team-admin token each, and
+// blue's presets from deploy/presets.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -58,8 +59,8 @@ class GrpcApiTest : public ::testing::Test {
     // The supervisor's loop is never started: nothing launches, Cancel only stops (nothing).
     supervisor_ = std::make_unique<Supervisor>(job_store_.get(), backend_.get(),
                                                SupervisorOptions{"test-node"});
-    presets_ = std::make_unique<PresetService>(preset_store_.get(), teams_.get(), clock_.get(),
-                                               nullptr);
+    presets_ =
+        std::make_unique<PresetService>(preset_store_.get(), teams_.get(), clock_.get(), nullptr);
     admin_ = std::make_unique<AdminService>(teams_.get());
     jobs_ = std::make_unique<JobService>(job_store_.get(), presets_.get(), supervisor_.get(),
                                          clock_.get(), ids_.get(), "local");
@@ -77,8 +78,8 @@ class GrpcApiTest : public ::testing::Test {
 
   void StartServer() {
     Authenticator authenticate = BearerAuthenticator(teams_.get());
-    job_grpc_ = std::make_unique<JobServiceGrpc>(jobs_.get(), backend_.get(), &hub_,
-                                                 authenticate, LinkOptions{"http://sparkd"});
+    job_grpc_ = std::make_unique<JobServiceGrpc>(jobs_.get(), backend_.get(), &hub_, authenticate,
+                                                 LinkOptions{"http://sparkd"});
     preset_grpc_ = std::make_unique<PresetServiceGrpc>(presets_.get(), authenticate);
     admin_grpc_ = std::make_unique<AdminServiceGrpc>(admin_.get(), authenticate);
     grpc::ServerBuilder builder;
@@ -99,21 +100,28 @@ class GrpcApiTest : public ::testing::Test {
   // The bootstrap path creates the admin; the admin creates two teams over gRPC, each with a
   // member token, and loads deploy/presets/ into team blue.
   void MakeTeamsAndTokens() {
-    ASSERT_TRUE(teams_->EnsureToken("admin", admin_token_, Role::kAdmin).ok());
+    ASSERT_TRUE(teams_->EnsureToken("admin", admin_token_, Role::kPlatformAdmin).ok());
     for (const std::string team : {"blue", "red"}) {
       v1::CreateTeamRequest create;
       create.set_name(team);
       v1::CreateTeamResponse created;
-      ASSERT_TRUE(Call(&v1::AdminService::Stub::CreateTeam, admin_stub_, admin_token_, create,
-                       &created).ok());
+      ASSERT_TRUE(
+          Call(&v1::AdminService::Stub::CreateTeam, admin_stub_, admin_token_, create, &created)
+              .ok());
       v1::CreateTokenRequest token;
       token.set_team(team);
       token.set_role(v1::ROLE_MEMBER);
       v1::CreateTokenResponse issued;
-      ASSERT_TRUE(Call(&v1::AdminService::Stub::CreateToken, admin_stub_, admin_token_, token,
-                       &issued).ok());
+      ASSERT_TRUE(
+          Call(&v1::AdminService::Stub::CreateToken, admin_stub_, admin_token_, token, &issued)
+              .ok());
       (team == "blue" ? blue_ : red_) = issued.token();
       (team == "blue" ? blue_id_ : red_id_) = issued.token_id();
+      token.set_role(v1::ROLE_TEAM_ADMIN);
+      ASSERT_TRUE(
+          Call(&v1::AdminService::Stub::CreateToken, admin_stub_, admin_token_, token, &issued)
+              .ok());
+      (team == "blue" ? blue_admin_ : red_admin_) = issued.token();
     }
     // Base first: the others extend platform_default.
     for (const char* job_type : {"platform_default", "heavy_shuffle", "strong_compute"}) {
@@ -123,8 +131,8 @@ class GrpcApiTest : public ::testing::Test {
       put.set_yaml(ReadFile(fs::path(SPARKD_SOURCE_DIR) / "deploy/presets" /
                             (std::string(job_type) + ".yaml")));
       v1::PutPresetResponse stored;
-      auto status = Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put,
-                         &stored);
+      auto status =
+          Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put, &stored);
       ASSERT_TRUE(status.ok()) << job_type << ": " << status.error_message();
       ASSERT_EQ(stored.preset().ref().version(), 1);
     }
@@ -177,7 +185,7 @@ class GrpcApiTest : public ::testing::Test {
 
   v1::SubmitJobRequest SubmitRequest(const std::string& job_type, const std::string& key) {
     v1::SubmitJobRequest request;
-    request.mutable_job()->set_file("app.jar");
+    request.mutable_job()->set_file("https://artifacts.example.com/app.jar");
     request.mutable_job()->set_class_name("com.example.Main");
     request.mutable_job()->set_job_type(job_type);
     request.set_idempotency_key(key);
@@ -193,8 +201,9 @@ class GrpcApiTest : public ::testing::Test {
   }
 
   const std::string admin_token_ = "bootstrap-admin-token-for-tests-0001";
-  std::string blue_, red_;
-  std::string blue_id_, red_id_;
+  std::string blue_, red_;              // members
+  std::string blue_id_, red_id_;        // their token ids
+  std::string blue_admin_, red_admin_;  // team admins
   std::shared_ptr<spdlog::logger> previous_logger_;
   std::shared_ptr<std::ostringstream> log_;
   std::unique_ptr<store::TestDatabase> db_;

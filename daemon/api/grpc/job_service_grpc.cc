@@ -1,16 +1,27 @@
 #include "daemon/api/grpc/job_service_grpc.h"
 
-#include <thread>
-
+#include "daemon/api/grpc/log_follow_reactor.h"
 #include "daemon/api/grpc/watch_job_reactor.h"
 
 namespace sparkd::api {
 namespace {
 
-constexpr int64_t kLogChunkBytes = 64 * 1024;
-constexpr auto kLogFollowInterval = std::chrono::milliseconds(250);
+// A stream refused before it starts: its status, and nothing else.
+template <typename Response>
+class Refused : public grpc::ServerWriteReactor<Response> {
+ public:
+  explicit Refused(const grpc::Status& status) { this->Finish(status); }
+  void OnDone() override { delete this; }
+};
 
 }  // namespace
+
+CallCredentials::CallCredentials(const grpc::ServerContextBase& context) {
+  const auto& metadata = context.client_metadata();
+  if (auto it = metadata.find("authorization"); it != metadata.end()) {
+    authorization.emplace(it->second.data(), it->second.size());
+  }
+}
 
 grpc::Status JobServiceGrpc::SubmitJob(grpc::ServerContext* context,
                                        const v1::SubmitJobRequest* request,
@@ -43,7 +54,7 @@ grpc::Status JobServiceGrpc::ListJobs(grpc::ServerContext* context,
   if (!query.ok()) return ToGrpcStatus(query.status());
   auto page = jobs_->List(*caller, std::move(*query));
   if (!page.ok()) return ToGrpcStatus(page.status());
-  for (const Job& job : page->jobs) ToProto(job, links_, response->add_jobs());
+  for (const JobSummary& job : page->jobs) ToProto(job, links_, response->add_jobs());
   response->set_next_page_token(page->next_page_token);
   return grpc::Status::OK;
 }
@@ -61,49 +72,30 @@ grpc::Status JobServiceGrpc::CancelJob(grpc::ServerContext* context,
 
 grpc::ServerWriteReactor<v1::WatchJobResponse>* JobServiceGrpc::WatchJob(
     grpc::CallbackServerContext* context, const v1::WatchJobRequest* request) {
-  auto caller = authenticate_(*context);
-  if (!caller.ok() || request->job_id().empty()) {
-    class Refused : public grpc::ServerWriteReactor<v1::WatchJobResponse> {
-     public:
-      explicit Refused(const grpc::Status& status) { Finish(status); }
-      void OnDone() override { delete this; }
-    };
-    return new Refused(caller.ok() ? grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                                  "job_id: required")
-                                   : ToGrpcStatus(caller.status()));
+  CallCredentials credentials(*context);
+  auto caller = authenticate_(credentials);
+  if (!caller.ok()) return new Refused<v1::WatchJobResponse>(ToGrpcStatus(caller.status()));
+  if (request->job_id().empty()) {
+    return new Refused<v1::WatchJobResponse>(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "job_id: required"));
   }
-  return WatchJobReactor::Start(jobs_, hub_, *caller, request->job_id(), links_);
+  return WatchJobReactor::Start(
+      jobs_, hub_, &ticker_, *caller, request->job_id(), links_,
+      CredentialRecheck(authenticate_, std::move(credentials), credential_recheck_));
 }
 
-// Few clients follow logs at once (the CLI's `run`), so this stream simply polls on a sync
-// server thread.
-grpc::Status JobServiceGrpc::ReadJobLog(grpc::ServerContext* context,
-                                        const v1::ReadJobLogRequest* request,
-                                        grpc::ServerWriter<v1::ReadJobLogResponse>* writer) {
-  auto caller = authenticate_(*context);
-  if (!caller.ok()) return ToGrpcStatus(caller.status());
-  auto job = jobs_->Get(*caller, request->job_id());
-  if (!job.ok()) return ToGrpcStatus(job.status());
-  int64_t offset = request->offset();
-  while (!context->IsCancelled()) {
-    auto chunk = backend_->ReadDriverLog(*job, offset, kLogChunkBytes);
-    if (!chunk.ok()) return ToGrpcStatus(chunk.status());
-    if (!chunk->data.empty()) {
-      v1::ReadJobLogResponse response;
-      response.set_data(std::move(chunk->data));
-      response.set_next_offset(chunk->next_offset);
-      if (!writer->Write(response)) return grpc::Status::CANCELLED;
-      offset = chunk->next_offset;
-      continue;
-    }
-    if (!request->follow() || IsTerminal(job->state)) return grpc::Status::OK;
-    std::this_thread::sleep_for(kLogFollowInterval);
-    // Re-read the state: once the job has ended, one more pass drains what is left.
-    auto latest = jobs_->Get(*caller, request->job_id());
-    if (!latest.ok()) return ToGrpcStatus(latest.status());
-    job = std::move(latest);
+grpc::ServerWriteReactor<v1::ReadJobLogResponse>* JobServiceGrpc::ReadJobLog(
+    grpc::CallbackServerContext* context, const v1::ReadJobLogRequest* request) {
+  CallCredentials credentials(*context);
+  auto caller = authenticate_(credentials);
+  if (!caller.ok()) return new Refused<v1::ReadJobLogResponse>(ToGrpcStatus(caller.status()));
+  if (request->job_id().empty()) {
+    return new Refused<v1::ReadJobLogResponse>(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "job_id: required"));
   }
-  return grpc::Status::CANCELLED;
+  return LogFollowReactor::Start(
+      jobs_, backend_, hub_, &ticker_, *caller, *request,
+      CredentialRecheck(authenticate_, std::move(credentials), credential_recheck_));
 }
 
 grpc::Status JobServiceGrpc::ResolveJob(grpc::ServerContext* context,

@@ -1,6 +1,8 @@
 // The daemon's gRPC API over a real in-process server: presets in SubmitJob and ResolveJob,
 // enforced and sandbox keys, versions with optimistic concurrency, team namespaces and the
 // integrity of `extends`.
+#include <functional>
+
 #include "daemon/api/grpc/grpc_api_test_fixture.h"
 
 namespace sparkd::api {
@@ -19,8 +21,10 @@ TEST_F(GrpcApiTest, SubmitStoresTheResolvedSpecAndTheBackendGetsThePresetConf) {
   auto stored = job_store_->GetJob(job->id(), "blue");
   ASSERT_TRUE(stored.ok());
   EXPECT_EQ(stored->presets_used.size(), 2u);
+  auto submit_args = backend_->SubmitArguments(*stored, 4040);
+  ASSERT_TRUE(submit_args.ok()) << submit_args.status().ToString();
   std::string args;
-  for (const auto& a : backend_->SubmitArguments(*stored, 4040)) args += a + " ";
+  for (const auto& a : *submit_args) args += a + " ";
   EXPECT_NE(args.find("spark.sql.shuffle.partitions=2000"), std::string::npos) << args;
   EXPECT_NE(args.find("spark.dynamicAllocation.maxExecutors=1000"), std::string::npos) << args;
 
@@ -30,8 +34,9 @@ TEST_F(GrpcApiTest, SubmitStoresTheResolvedSpecAndTheBackendGetsThePresetConf) {
   del.set_job_type("heavy_shuffle");
   del.set_expected_version(1);
   v1::DeletePresetResponse deleted;
-  ASSERT_TRUE(Call(&v1::PresetService::Stub::DeletePreset, presets_stub_, admin_token_, del,
-                   &deleted).ok());
+  ASSERT_TRUE(
+      Call(&v1::PresetService::Stub::DeletePreset, presets_stub_, admin_token_, del, &deleted)
+          .ok());
   v1::SubmitJobResponse retry;
   auto status = Call(&v1::JobService::Stub::SubmitJob, jobs_stub_, blue_,
                      SubmitRequest("heavy_shuffle", "dag/task/run/2"), &retry);
@@ -71,6 +76,53 @@ TEST_F(GrpcApiTest, EnforcedAndSandboxKeysInARequestAreInvalidArgument) {
   EXPECT_TRUE(listed->jobs.empty()) << "a refused submit must store nothing";
 }
 
+// What PostgreSQL cannot store (NUL) and what would cost the daemon unbounded work is refused
+// before it reaches the store or the did-you-mean search: INVALID_ARGUMENT naming the field,
+// never INTERNAL with SQL text; and a file outside the daemon's roots (none here) is refused.
+TEST_F(GrpcApiTest, BadTextHugeInputsAndLocalFilesAreInvalidArgumentNamingTheField) {
+  using namespace std::string_literals;
+  struct Case {
+    std::function<void(v1::JobRequest&)> mutate;
+    std::string error;
+  };
+  const Case cases[] = {
+      {[](v1::JobRequest& j) { j.set_name("etl\0daily"s); }, "name: contains a NUL byte at byte 3"},
+      {[](v1::JobRequest& j) { j.add_args("a\0b"s); }, "args[0]: contains a NUL byte"},
+      {[](v1::JobRequest& j) { (*j.mutable_conf())["spark.x"] = "\0"s; },
+       "conf.\"spark.x\": contains a NUL byte"},
+      {[](v1::JobRequest& j) { (*j.mutable_conf())["spark.\0x"s] = "1"; },
+       "conf: a key contains a NUL byte"},
+      {[](v1::JobRequest& j) { (*j.mutable_labels())["team"] = "\0"s; },
+       "labels.team: contains a NUL byte"},
+      {[](v1::JobRequest& j) { j.set_class_name(std::string(1 << 20, 'a')); },
+       "class_name: 1048576 bytes; at most 4096"},
+      {[](v1::JobRequest& j) {
+         for (int i = 0; i < 8000; ++i) (*j.mutable_conf())["spark.k" + std::to_string(i)] = "1";
+       },
+       "conf: 8000 keys; at most 500"},
+      {[](v1::JobRequest& j) { j.set_file("/srv/apps/app.jar"); },
+       "file: \"/srv/apps/app.jar\" is a local path, and this daemon allows none"},
+      {[](v1::JobRequest& j) { j.set_file("--conf"); }, "file: \"--conf\" starts with '-'"},
+  };
+  for (const auto& c : cases) {
+    auto submit = SubmitRequest("", "dag/task/run/bad");
+    c.mutate(*submit.mutable_job());
+    v1::SubmitJobResponse submitted;
+    auto status = Call(&v1::JobService::Stub::SubmitJob, jobs_stub_, blue_, submit, &submitted);
+    EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT) << c.error;
+    EXPECT_NE(status.error_message().find(c.error), std::string::npos) << status.error_message();
+    v1::ResolveJobRequest resolve;
+    *resolve.mutable_job() = submit.job();
+    v1::ResolveJobResponse resolved;
+    status = Call(&v1::JobService::Stub::ResolveJob, jobs_stub_, blue_, resolve, &resolved);
+    EXPECT_EQ(status.error_code(), StatusCode::INVALID_ARGUMENT) << c.error;
+    EXPECT_NE(status.error_message().find(c.error), std::string::npos) << status.error_message();
+  }
+  auto listed = job_store_->ListJobs(JobQuery{});
+  ASSERT_TRUE(listed.ok());
+  EXPECT_TRUE(listed->jobs.empty()) << "a refused submit must store nothing";
+}
+
 TEST_F(GrpcApiTest, ResolveJobShowsProvenanceOfTheDeployPresets) {
   v1::ResolveJobRequest request;
   *request.mutable_job() = SubmitRequest("strong_compute", "").job();
@@ -97,8 +149,8 @@ TEST_F(GrpcApiTest, PresetVersionsOverGrpcWithOptimisticConcurrency) {
   put.set_yaml("executor: {memory: 2g}\n");
   put.set_expected_version(0);
   v1::PutPresetResponse response;
-  auto stale = Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put,
-                    &response);
+  auto stale =
+      Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put, &response);
   EXPECT_EQ(stale.error_code(), StatusCode::ABORTED);
   EXPECT_NE(stale.error_message().find("version 1"), std::string::npos) << stale.error_message();
   put.set_expected_version(1);
@@ -110,15 +162,17 @@ TEST_F(GrpcApiTest, PresetVersionsOverGrpcWithOptimisticConcurrency) {
   v1::ListPresetVersionsRequest history;
   history.set_job_type("platform_default");
   v1::ListPresetVersionsResponse versions;
-  ASSERT_TRUE(Call(&v1::PresetService::Stub::ListPresetVersions, presets_stub_, blue_, history,
-                   &versions).ok());
+  ASSERT_TRUE(
+      Call(&v1::PresetService::Stub::ListPresetVersions, presets_stub_, blue_, history, &versions)
+          .ok());
   ASSERT_EQ(versions.versions_size(), 2);
   EXPECT_EQ(versions.versions(0).ref().version(), 2);
   EXPECT_EQ(versions.versions(1).ref().version(), 1);
   history.set_job_type("never_written");
-  EXPECT_EQ(Call(&v1::PresetService::Stub::ListPresetVersions, presets_stub_, blue_, history,
-                 &versions).error_code(),
-            StatusCode::NOT_FOUND);
+  EXPECT_EQ(
+      Call(&v1::PresetService::Stub::ListPresetVersions, presets_stub_, blue_, history, &versions)
+          .error_code(),
+      StatusCode::NOT_FOUND);
 
   v1::GetPresetRequest get;
   get.set_job_type("platform_default");
@@ -129,8 +183,8 @@ TEST_F(GrpcApiTest, PresetVersionsOverGrpcWithOptimisticConcurrency) {
 
   put.set_yaml("executor: {memory: 4gb}\n");
   put.set_expected_version(2);
-  auto invalid = Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put,
-                      &response);
+  auto invalid =
+      Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put, &response);
   EXPECT_EQ(invalid.error_code(), StatusCode::INVALID_ARGUMENT);
   EXPECT_NE(invalid.error_message().find("executor.memory"), std::string::npos);
 }
@@ -149,8 +203,8 @@ TEST_F(GrpcApiTest, JobsRunInOneOfTheirTeamsNamespaces) {
   put.set_job_type("etl");
   put.set_yaml("namespace: spark-blue\n");
   v1::PutPresetResponse response;
-  auto foreign = Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put,
-                      &response);
+  auto foreign =
+      Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put, &response);
   EXPECT_EQ(foreign.error_code(), StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(foreign.error_message(),
             "namespace: \"spark-blue\" is not a namespace of team green (it may use: "
@@ -184,8 +238,10 @@ TEST_F(GrpcApiTest, JobsRunInOneOfTheirTeamsNamespaces) {
   // The team's namespaces change under the preset (a fresh token: callers are cached).
   auto sql = store::PgConnection::Connect(db_->url());
   ASSERT_TRUE(sql.ok());
-  ASSERT_TRUE((*sql)->Exec("UPDATE teams SET namespaces = '{spark-green-2}' WHERE name = 'green'",
-                           {}).ok());
+  ASSERT_TRUE((*sql)
+                  ->ExecScript("DELETE FROM team_namespaces WHERE team = 'green';"
+                               "INSERT INTO team_namespaces VALUES ('spark-green-2', 'green', 1)")
+                  .ok());
   auto stale = resolve_as(MemberToken("green"), "etl", &resolved);
   EXPECT_EQ(stale.error_code(), StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(stale.error_message(),
@@ -202,8 +258,8 @@ TEST_F(GrpcApiTest, ABaseThatOthersExtendCanNeitherBeDeletedNorExtendAnother) {
   del.set_job_type("platform_default");
   del.set_expected_version(1);
   v1::DeletePresetResponse deleted;
-  auto refused = Call(&v1::PresetService::Stub::DeletePreset, presets_stub_, admin_token_, del,
-                      &deleted);
+  auto refused =
+      Call(&v1::PresetService::Stub::DeletePreset, presets_stub_, admin_token_, del, &deleted);
   EXPECT_EQ(refused.error_code(), StatusCode::FAILED_PRECONDITION);
   EXPECT_EQ(refused.error_message(),
             "preset platform_default is extended by heavy_shuffle, strong_compute; delete or "
@@ -219,16 +275,17 @@ TEST_F(GrpcApiTest, ABaseThatOthersExtendCanNeitherBeDeletedNorExtendAnother) {
   put.set_job_type("platform_default");
   put.set_yaml("extends: solo\n");
   put.set_expected_version(1);
-  auto chain = Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put,
-                    &response);
+  auto chain =
+      Call(&v1::PresetService::Stub::PutPreset, presets_stub_, admin_token_, put, &response);
   EXPECT_EQ(chain.error_code(), StatusCode::INVALID_ARGUMENT);
   EXPECT_EQ(chain.error_message(),
             "extends: platform_default is extended by heavy_shuffle, strong_compute; one level "
             "of extends only");
 
   del.set_job_type("solo");  // nothing extends it
-  EXPECT_TRUE(Call(&v1::PresetService::Stub::DeletePreset, presets_stub_, admin_token_, del,
-                   &deleted).ok());
+  EXPECT_TRUE(
+      Call(&v1::PresetService::Stub::DeletePreset, presets_stub_, admin_token_, del, &deleted)
+          .ok());
 }
 
 }  // namespace

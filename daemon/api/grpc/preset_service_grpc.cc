@@ -52,8 +52,8 @@ grpc::Status PresetServiceGrpc::DeletePreset(grpc::ServerContext* context,
                                              v1::DeletePresetResponse* response) {
   auto caller = authenticate_(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  auto tombstone = presets_->Delete(*caller, request->team(), request->job_type(),
-                                    request->expected_version());
+  auto tombstone =
+      presets_->Delete(*caller, request->team(), request->job_type(), request->expected_version());
   if (!tombstone.ok()) return ToGrpcStatus(tombstone.status());
   ToProto(**tombstone, response->mutable_preset());
   return grpc::Status::OK;
@@ -77,8 +77,9 @@ grpc::Status AdminServiceGrpc::CreateToken(grpc::ServerContext* context,
                                            v1::CreateTokenResponse* response) {
   auto caller = authenticate_(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
-  auto issued = admin_->CreateToken(*caller, request->team(), FromProto(request->role()),
-                                    request->description());
+  auto role = FromProto(request->role());
+  if (!role.ok()) return ToGrpcStatus(role.status());
+  auto issued = admin_->CreateToken(*caller, request->team(), *role, request->description());
   if (!issued.ok()) return ToGrpcStatus(issued.status());
   response->set_token_id(issued->id);
   response->set_token(issued->token);

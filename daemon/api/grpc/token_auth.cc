@@ -18,13 +18,11 @@ std::optional<std::string> BearerToken(std::string_view authorization) {
 }
 
 Authenticator BearerAuthenticator(TeamStore* teams) {
-  return [teams](const grpc::ServerContextBase& context) -> StatusOr<Caller> {
-    const auto& metadata = context.client_metadata();
-    auto it = metadata.find("authorization");
-    if (it == metadata.end()) {
+  return [teams](const CallCredentials& credentials) -> StatusOr<Caller> {
+    if (!credentials.authorization) {
       return Unauthenticated("no credentials: send the metadata authorization: Bearer <token>");
     }
-    auto token = BearerToken(std::string_view(it->second.data(), it->second.size()));
+    auto token = BearerToken(*credentials.authorization);
     if (!token) return Unauthenticated("authorization: expected \"Bearer <token>\"");
     return teams->Authenticate(*token);
   };

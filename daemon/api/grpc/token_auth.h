@@ -14,9 +14,9 @@ namespace sparkd::api {
 // "Bearer abc" → "abc" (scheme case-insensitive); nullopt for anything else.
 std::optional<std::string> BearerToken(std::string_view authorization);
 
-// Reads `authorization: Bearer <token>` from the call's metadata and asks `teams` who it is.
+// Reads `authorization: Bearer <token>` from the call's credentials and asks `teams` who it is.
 // Missing, malformed, unknown and revoked tokens are UNAUTHENTICATED. `teams` must outlive the
-// returned function.
+// returned function. Streams call it again as they run (see job_service_grpc.h).
 Authenticator BearerAuthenticator(TeamStore* teams);
 
 }  // namespace sparkd::api

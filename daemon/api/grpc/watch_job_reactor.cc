@@ -4,13 +4,16 @@
 
 namespace sparkd::api {
 
-WatchJobReactor* WatchJobReactor::Start(JobService* jobs, WatchHub* hub, Caller caller,
-                                        std::string job_id, LinkOptions links) {
+WatchJobReactor* WatchJobReactor::Start(JobService* jobs, WatchHub* hub, StreamTicker* ticker,
+                                        Caller caller, std::string job_id, LinkOptions links,
+                                        CredentialRecheck recheck) {
   std::shared_ptr<WatchJobReactor> reactor(
-      new WatchJobReactor(jobs, std::move(caller), job_id, std::move(links)));
+      new WatchJobReactor(jobs, std::move(caller), job_id, std::move(links), std::move(recheck)));
   reactor->self_ = reactor;
   reactor->listener_ = std::make_shared<Listener>(reactor);
+  reactor->ticked_ = std::make_shared<Ticked>(reactor);
   hub->Subscribe(job_id, reactor->listener_);
+  ticker->Add(reactor->ticked_);
   hub->Notify(job_id);  // the hub thread sends the first message
   return reactor.get();
 }
@@ -40,6 +43,14 @@ void WatchJobReactor::Refresh() {
     ToProto(*job, links_, response.mutable_job());
     sent_seq_ = event.seq;
     Enqueue(std::move(response), IsTerminal(event.to));
+  }
+}
+
+void WatchJobReactor::Tick(std::chrono::steady_clock::time_point now) {
+  Status credentials = recheck_.Check(now);
+  if (!credentials.ok()) {
+    spdlog::debug("watch {}: the caller's token no longer authenticates", job_id_);
+    FinishOnce(ToGrpcStatus(credentials));
   }
 }
 

@@ -4,6 +4,7 @@
 
 #include "daemon/api/grpc/token_auth.h"
 #include "daemon/core/job_json.h"
+#include "daemon/core/redact.h"
 
 namespace sparkd::api {
 namespace {
@@ -11,37 +12,62 @@ namespace {
 // The HTTP status for a Status code, per the gRPC ↔ HTTP mapping of google.rpc.Code.
 int HttpStatusFor(StatusCode code) {
   switch (code) {
-    case StatusCode::kOk: return 200;
+    case StatusCode::kOk:
+      return 200;
     case StatusCode::kInvalidArgument:
     case StatusCode::kFailedPrecondition:
-    case StatusCode::kOutOfRange: return 400;
-    case StatusCode::kUnauthenticated: return 401;
-    case StatusCode::kPermissionDenied: return 403;
-    case StatusCode::kNotFound: return 404;
+    case StatusCode::kOutOfRange:
+      return 400;
+    case StatusCode::kUnauthenticated:
+      return 401;
+    case StatusCode::kPermissionDenied:
+      return 403;
+    case StatusCode::kNotFound:
+      return 404;
     case StatusCode::kAlreadyExists:
-    case StatusCode::kAborted: return 409;
-    case StatusCode::kResourceExhausted: return 429;
-    case StatusCode::kUnavailable: return 503;
-    case StatusCode::kDeadlineExceeded: return 504;
-    default: return 500;
+    case StatusCode::kAborted:
+      return 409;
+    case StatusCode::kResourceExhausted:
+      return 429;
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kDeadlineExceeded:
+      return 504;
+    default:
+      return 500;
   }
 }
 
-void SendError(httplib::Response& res, const Status& status) {
-  res.status = HttpStatusFor(status.code());
-  nlohmann::json body = {{"code", StatusCodeName(status.code())}, {"message", status.message()}};
-  res.set_content(body.dump(), "application/json");
+// See the header. 'unsafe-inline' styles and data: images are what server-rendered pages use;
+// scripts, frames, plugins and form posts elsewhere stay off.
+constexpr std::pair<const char*, const char*> kSecurityHeaders[] = {
+    {"X-Content-Type-Options", "nosniff"},
+    {"Content-Security-Policy",
+     "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+     "img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; "
+     "frame-ancestors 'none'"},
+    {"X-Frame-Options", "DENY"},
+    {"Referrer-Policy", "no-referrer"},
+    {"Cache-Control", "no-store"},
+};
+
+void AddSecurityHeaders(const httplib::Request&, httplib::Response& res) {
+  for (const auto& [name, value] : kSecurityHeaders) {
+    if (!res.has_header(name)) res.set_header(name, value);
+  }
 }
 
 // The header wins over the query parameters; see the header comment for why both exist. A
-// valid ?sig= (from Job.links) opens the pages of that one job.
+// valid signature (?exp=&kid=&sig=, from Job.links) opens the pages of that one job until it
+// expires.
 StatusOr<Caller> Authenticate(const httplib::Request& req, const TokenAuthenticator& authenticate,
                               const LinkSigner* signer, std::string_view job_id) {
-  if (signer && !req.has_header("Authorization") && req.has_param("sig")) {
-    if (!signer->Verify(job_id, req.get_param_value("sig"))) {
-      return Unauthenticated("sig: not a valid link signature for job " + std::string(job_id));
-    }
-    return Caller{"", true, "signed link", {}};
+  if (signer && !req.has_header("Authorization") &&
+      (req.has_param("sig") || req.has_param("exp"))) {
+    RETURN_IF_ERROR(
+        signer->Verify(job_id, LinkSignature{req.get_param_value("exp"), req.get_param_value("kid"),
+                                             req.get_param_value("sig")}));
+    return Caller{"", Role::kPlatformAdmin, "signed link", {}};
   }
   if (req.has_header("Authorization")) {
     auto token = BearerToken(req.get_header_value("Authorization"));
@@ -54,11 +80,25 @@ StatusOr<Caller> Authenticate(const httplib::Request& req, const TokenAuthentica
 
 }  // namespace
 
+void SendError(httplib::Response& res, const Status& status) {
+  res.status = HttpStatusFor(status.code());
+  nlohmann::json body = {{"code", StatusCodeName(status.code())}, {"message", status.message()}};
+  res.set_content(body.dump(), "application/json");
+}
+
 HttpServer::HttpServer(JobService* jobs, Backend* backend, TokenAuthenticator authenticate,
-                       const LinkSigner* signer, std::function<Status()> health)
-    : jobs_(jobs), backend_(backend), authenticate_(std::move(authenticate)), signer_(signer),
+                       const LinkSigner* signer, std::function<Status()> health,
+                       ConnectionLimits limits, UiProxyOptions ui)
+    : jobs_(jobs),
+      backend_(backend),
+      authenticate_(std::move(authenticate)),
+      signer_(signer),
       health_(std::move(health)),
-      server_(std::make_unique<httplib::Server>()) {
+      server_(std::make_unique<BoundedServer>(limits)),
+      ui_proxy_([this](const httplib::Request& req) { return AuthorizedJob(req); }, jobs, backend,
+                signer, std::move(ui)) {
+  // httplib runs it for every response it writes, errors and unknown routes included.
+  server_->set_post_routing_handler(AddSecurityHeaders);
   Routes();
 }
 
@@ -76,53 +116,44 @@ void HttpServer::Routes() {
     if (!status.ok()) return SendError(res, status);
     res.set_content("ok\n", "text/plain");
   });
-  server_->Get(R"(/jobs/([A-Za-z0-9_-]+))", [this](const httplib::Request& req,
-                                                   httplib::Response& res) {
-    auto job = AuthorizedJob(req);
-    if (!job.ok()) return SendError(res, job.status());
-    nlohmann::json body = JobToJson(*job);
-    if (!job->resolved_spec_json.empty()) {
-      body["resolved_spec"] = nlohmann::json::parse(job->resolved_spec_json, nullptr, false);
-    }
-    body["presets_used"] = nlohmann::json::array();
-    for (const auto& ref : job->presets_used) {
-      body["presets_used"].push_back(LayerName(ref));
-    }
-    body["links"] = {{"spark_ui", "/jobs/" + job->id + "/ui"},
-                     {"logs", "/jobs/" + job->id + "/logs"}};
-    res.set_content(body.dump(2), "application/json");
-  });
-  server_->Get(R"(/jobs/([A-Za-z0-9_-]+)/ui)", [this](const httplib::Request& req,
-                                                      httplib::Response& res) {
-    auto job = AuthorizedJob(req);
-    if (!job.ok()) return SendError(res, job.status());
-    if (job->state == JobState::kRunning && !job->spark_ui_url.empty()) {
-      return res.set_redirect(job->spark_ui_url);
-    }
-    if (std::string history = backend_->HistoryUrl(*job); !history.empty() && IsTerminal(job->state)) {
-      return res.set_redirect(history);
-    }
-    SendError(res, FailedPrecondition("job " + job->id + " is " +
-                                      std::string(JobStateName(job->state)) +
-                                      ": no Spark UI yet, and no history server has it"));
-  });
-  server_->Get(R"(/jobs/([A-Za-z0-9_-]+)/logs)", [this](const httplib::Request& req,
-                                                        httplib::Response& res) {
-    auto job = AuthorizedJob(req);
-    if (!job.ok()) return SendError(res, job.status());
-    Job snapshot = *job;
-    res.set_chunked_content_provider(
-        "text/plain; charset=utf-8",
-        [this, snapshot, offset = int64_t{0}](size_t, httplib::DataSink& sink) mutable {
-          auto chunk = backend_->ReadDriverLog(snapshot, offset, 256 * 1024);
-          if (!chunk.ok() || chunk->data.empty()) {
-            sink.done();
-            return true;
-          }
-          offset = chunk->next_offset;
-          return sink.write(chunk->data.data(), chunk->data.size());
-        });
-  });
+  server_->Get(
+      R"(/jobs/([A-Za-z0-9_-]+))", [this](const httplib::Request& req, httplib::Response& res) {
+        auto job = AuthorizedJob(req);
+        if (!job.ok()) return SendError(res, job.status());
+        const Job shown = RedactedJob(*job);
+        nlohmann::json body = JobToJson(shown);
+        if (!shown.resolved_spec_json.empty()) {
+          body["resolved_spec"] = nlohmann::json::parse(shown.resolved_spec_json, nullptr, false);
+        }
+        body["presets_used"] = nlohmann::json::array();
+        for (const auto& ref : job->presets_used) {
+          body["presets_used"].push_back(LayerName(ref));
+        }
+        body["links"] = {{"spark_ui", "/jobs/" + job->id + "/ui"},
+                         {"logs", "/jobs/" + job->id + "/logs"}};
+        res.set_content(body.dump(2), "application/json");
+      });
+  ui_proxy_.Register(*server_);
+  server_->Get(R"(/jobs/([A-Za-z0-9_-]+)/logs)",
+               [this](const httplib::Request& req, httplib::Response& res) {
+                 auto job = AuthorizedJob(req);
+                 if (!job.ok()) return SendError(res, job.status());
+                 if (std::string logs = backend_->LogsUrl(*job); !logs.empty()) {
+                   return res.set_redirect(logs);
+                 }
+                 Job snapshot = *job;
+                 res.set_chunked_content_provider(
+                     "text/plain; charset=utf-8", [this, snapshot, offset = int64_t{0}](
+                                                      size_t, httplib::DataSink& sink) mutable {
+                       auto chunk = backend_->ReadDriverLog(snapshot, offset, 256 * 1024);
+                       if (!chunk.ok() || chunk->data.empty()) {
+                         sink.done();
+                         return true;
+                       }
+                       offset = chunk->next_offset;
+                       return sink.write(chunk->data.data(), chunk->data.size());
+                     });
+               });
 }
 
 StatusOr<int> HttpServer::Start(const HttpOptions& options) {
@@ -141,7 +172,10 @@ StatusOr<int> HttpServer::Start(const HttpOptions& options) {
 }
 
 void HttpServer::Stop() {
-  if (server_) server_->stop();
+  if (server_) {
+    server_->stop();
+    server_->CloseConnections();
+  }
   if (thread_.joinable()) thread_.join();
 }
 

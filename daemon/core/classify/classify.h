@@ -5,6 +5,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -73,6 +74,27 @@ class LogClassifier {
 // to reject binary input.
 std::vector<Diagnosis> DiagnoseText(std::string_view text, std::string_view source);
 
+// A Kubernetes Event about a pod: its reason and message (what `kubectl describe` lists).
+struct PodEvent {
+  std::string type;  // Normal, Warning
+  std::string reason;
+  std::string message;
+};
+
+// What the daemon knows of a pod besides its last state.
+struct PodContext {
+  std::vector<PodEvent> events;  // the Events about it, oldest first
+  bool vanished = false;         // the pod is gone (deleted); the object is its last state seen
+  bool node_gone = false;        // its node no longer exists either
+};
+
+// Classifies one pod object as the API server serves it (a watch event's object).
+Diagnosis DiagnosePodObject(const nlohmann::json& pod, const PodContext& context);
+
+// The container whose exit tells the story among `names`: Spark's by name, else the first
+// that is not a known sidecar, else the first; "" when there are none.
+std::string MainContainerName(const std::vector<std::string>& names);
+
 // Classifies what the local backend records per executor: the exit code (if the cluster
 // manager gave one) and the removal text (SparkListenerExecutorRemoved "Removed Reason").
 Diagnosis DiagnoseExecutorEnd(std::string_view executor_id, std::optional<int> exit_code,
@@ -81,7 +103,9 @@ Diagnosis DiagnoseExecutorEnd(std::string_view executor_id, std::optional<int> e
 // Fills reason, evidence, advice and exit_code of each executor record from the diagnoses
 // about it (matched on executor id or pod name); executors only mentioned in the diagnoses are
 // appended. When several diagnoses speak about one executor, the strongest wins (pod and
-// container facts over log inference, OOM over generic exit codes). Driver and unknown
+// container facts over log inference, OOM over generic exit codes). A record that comes
+// classified already (from its pod) keeps its reason unless a diagnosis is stronger; a vague
+// one (APP_ERROR, KILLED_BY_DRIVER) yields to a log that says more. Driver and unknown
 // subjects are ignored.
 void ApplyDiagnoses(const std::vector<Diagnosis>& diagnoses,
                     std::vector<ExecutorRecord>* executors);

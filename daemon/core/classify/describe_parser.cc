@@ -61,9 +61,12 @@ void ContainerLine(std::string_view line, DescribeState* st, Facts* f) {
     st->state = std::string(text::Word(value));
     st->in_limits = false;
   } else if (key == "Reason" && indent >= 5) {
-    if (st->in_last_state) c.last_reason = std::string(value);
-    else if (st->state == "Waiting") c.waiting_reason = std::string(value);
-    else c.terminated_reason = std::string(value);
+    if (st->in_last_state)
+      c.last_reason = std::string(value);
+    else if (st->state == "Waiting")
+      c.waiting_reason = std::string(value);
+    else
+      c.terminated_reason = std::string(value);
   } else if (key == "Exit Code") {
     (st->in_last_state ? c.last_exit_code : c.exit_code) = text::LeadingInt(value);
   } else if (key == "Message" && st->state == "Waiting" && !st->in_last_state) {
@@ -92,25 +95,7 @@ void EventLine(std::string_view line, DescribeState* st, Facts* f) {
   std::string_view message = st->event_message_col > 0 && line.size() > st->event_message_col
                                  ? Trim(line.substr(st->event_message_col))
                                  : rest;
-  std::string ev = "event " + std::string(reason) + ": " + std::string(message);
-  if (reason == "Evicted" && f->evicted.empty()) f->evicted = ev;
-  if (reason == "FailedScheduling" && f->unschedulable.empty() && f->phase == "Pending") {
-    f->unschedulable = std::string(message);
-  }
-  if (reason == "Preempted" || reason == "Preempting") {
-    if (f->disruption.empty()) f->disruption = "PreemptionByScheduler", f->disruption_message = ev;
-  }
-  if (reason == "TaintManagerEviction" || reason == "NodeNotReady" || reason == "NodeShutdown") {
-    if (f->disruption.empty()) f->node_lost = ev;
-  }
-  if (reason == "FailedMount" && (text::Contains(message, "not found"))) {
-    if (f->containers.empty()) f->containers.push_back(NamedContainer("pod"));
-    ContainerFact& c = f->containers.front();
-    if (c.waiting_reason.empty() || c.waiting_reason == "ContainerCreating") {
-      c.waiting_reason = "CreateContainerConfigError";
-      c.waiting_message = std::string(message);
-    }
-  }
+  AbsorbPodEvent(reason, message, f);
 }
 
 void TopLevelLine(std::string_view key, std::string_view value, Facts* f) {

@@ -48,8 +48,8 @@ bool IsGetPodsLine(std::string_view line) {
   std::string_view rest = Trim(line.substr(w.size()));
   std::string_view ready = rest.substr(0, rest.find_first_of(" \t"));
   size_t slash = ready.find('/');
-  return !w.empty() && slash != std::string_view::npos &&
-         text::IsDigits(ready.substr(0, slash)) && text::IsDigits(ready.substr(slash + 1));
+  return !w.empty() && slash != std::string_view::npos && text::IsDigits(ready.substr(0, slash)) &&
+         text::IsDigits(ready.substr(slash + 1));
 }
 
 Diagnosis NothingFound(std::string_view source, std::string what) {
@@ -65,13 +65,20 @@ Diagnosis NothingFound(std::string_view source, std::string what) {
 
 std::string_view InputKindName(InputKind kind) {
   switch (kind) {
-    case InputKind::kEmpty: return "empty";
-    case InputKind::kBinary: return "binary";
-    case InputKind::kPodJson: return "pod-json";
-    case InputKind::kPodYaml: return "pod-yaml";
-    case InputKind::kDescribe: return "describe";
-    case InputKind::kGetPods: return "get-pods";
-    case InputKind::kLog: return "log";
+    case InputKind::kEmpty:
+      return "empty";
+    case InputKind::kBinary:
+      return "binary";
+    case InputKind::kPodJson:
+      return "pod-json";
+    case InputKind::kPodYaml:
+      return "pod-yaml";
+    case InputKind::kDescribe:
+      return "describe";
+    case InputKind::kGetPods:
+      return "get-pods";
+    case InputKind::kLog:
+      return "log";
   }
   return "log";
 }
@@ -84,7 +91,8 @@ std::optional<std::string> WhyNotText(std::string_view head) {
   static constexpr Magic kMagic[] = {
       {"\x1f\x8b", "gzip-compressed data; decompress it first (zcat FILE | sparkd diagnose -)"},
       {"\x28\xb5\x2f\xfd", "zstd-compressed data; decompress it first (zstd -dc FILE)"},
-      {"\x04\x22\x4d\x18", "lz4-compressed data (a compressed Spark event log); decompress it first"},
+      {"\x04\x22\x4d\x18",
+       "lz4-compressed data (a compressed Spark event log); decompress it first"},
       {"\xff\x06\x00\x00sNaPpY", "snappy-compressed data; decompress it first"},
       {"PK\x03\x04", "a zip archive; extract it first"},
       {"BZh", "bzip2-compressed data; decompress it first (bzcat FILE)"},

@@ -1,7 +1,6 @@
 #include "daemon/core/classify/event_log.h"
 
 #include <nlohmann/json.hpp>
-
 #include <string>
 
 #include "daemon/core/classify/text.h"
@@ -50,9 +49,11 @@ std::string RawString(std::string_view line, std::string_view key) {
   return out;
 }
 
-void ExecutorRemoved(const json& j, std::string_view line, const std::function<Facts*(std::string_view)>& subject) {
+void ExecutorRemoved(const json& j, std::string_view line,
+                     const std::function<Facts*(std::string_view)>& subject) {
   std::string id = j.is_object() ? Field(j, "Executor ID") : RawString(line, "Executor ID");
-  std::string reason = j.is_object() ? Field(j, "Removed Reason") : RawString(line, "Removed Reason");
+  std::string reason =
+      j.is_object() ? Field(j, "Removed Reason") : RawString(line, "Removed Reason");
   if (id.empty()) return;
   Facts* f = subject(id);
   if (!f) return;
@@ -64,21 +65,26 @@ void ExecutorRemoved(const json& j, std::string_view line, const std::function<F
   }
 }
 
-void TaskEnd(const json& j, std::string_view line, const std::function<Facts*(std::string_view)>& subject) {
+void TaskEnd(const json& j, std::string_view line,
+             const std::function<Facts*(std::string_view)>& subject) {
   const json& reason = Child(j, "Task End Reason");
   std::string kind = j.is_object() ? Field(reason, "Reason") : RawString(line, "Reason");
-  std::string id = j.is_object() ? Field(Child(j, "Task Info"), "Executor ID") : RawString(line, "Executor ID");
+  std::string id =
+      j.is_object() ? Field(Child(j, "Task Info"), "Executor ID") : RawString(line, "Executor ID");
   if (kind == "ExecutorLostFailure") {
     std::string lost = j.is_object() ? Field(reason, "Executor ID") : id;
     Facts* f = subject(lost.empty() ? id : lost);
-    if (f) AbsorbLossText(j.is_object() ? Field(reason, "Loss Reason") : RawString(line, "Loss Reason"), f);
+    if (f)
+      AbsorbLossText(j.is_object() ? Field(reason, "Loss Reason") : RawString(line, "Loss Reason"),
+                     f);
     return;
   }
   std::string cls = j.is_object() ? Field(reason, "Class Name") : RawString(line, "Class Name");
   if (kind == "ExceptionFailure" && Contains(cls, "OutOfMemoryError") && !id.empty()) {
     Facts* f = subject(id == "driver" ? std::string_view() : std::string_view(id));
     if (!f || !f->jvm_oom.empty()) return;
-    std::string description = j.is_object() ? Field(reason, "Description") : RawString(line, "Description");
+    std::string description =
+        j.is_object() ? Field(reason, "Description") : RawString(line, "Description");
     f->jvm_oom = "task failed with " + cls + ": " + text::Evidence(description, 200);
   }
 }

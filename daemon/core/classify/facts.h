@@ -34,18 +34,18 @@ inline ContainerFact NamedContainer(std::string name) {
 // Each string fact holds its evidence text ("" = not seen).
 struct Facts {
   Subject subject = Subject::kUnknown;
-  std::string id;        // executor id, else pod name
-  std::string pod_name;  // when known
+  std::string id;         // executor id, else pod name
+  std::string pod_name;   // when known
   bool from_pod = false;  // facts come from a pod object or describe output, not a log
 
   std::vector<ContainerFact> containers;
   std::optional<int> exit_code;  // from a Spark message ("exited with exit code 137")
   std::string exit_evidence;
 
-  std::string phase;         // Pending, Running, Succeeded, Failed
-  std::string pod_reason;    // status.reason: Evicted, NodeLost, Shutdown, ...
-  std::string pod_message;   // status.message
-  std::string disruption;    // DisruptionTarget condition reason
+  std::string phase;        // Pending, Running, Succeeded, Failed
+  std::string pod_reason;   // status.reason: Evicted, NodeLost, Shutdown, ...
+  std::string pod_message;  // status.message
+  std::string disruption;   // DisruptionTarget condition reason
   std::string disruption_message;
   std::string unschedulable;  // PodScheduled=False message
   std::string deleted;        // deletionTimestamp / "deleted by a user or the framework"
@@ -77,6 +77,10 @@ std::vector<Facts> ParseGetPods(std::string_view text);
 void AbsorbLossText(std::string_view text, Facts* facts);
 // The same for one line of such a text (the log classifier feeds paragraphs line by line).
 void AbsorbLossLine(std::string_view line, Facts* facts);
+
+// Reads one Kubernetes Event about the pod (its reason and message) into `facts`: the
+// scheduler's, the kubelet's and the controllers' words for what happened to it.
+void AbsorbPodEvent(std::string_view reason, std::string_view message, Facts* facts);
 
 // Pod-name helpers: "<prefix>-exec-<n>" → executor; "...-driver" → driver.
 Subject SubjectFromPodName(std::string_view name);

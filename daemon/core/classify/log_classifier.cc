@@ -209,7 +209,8 @@ void LogClassifier::ProcessRecord(std::string_view line) {
     if (f) f->from_pod = true;
     return;
   }
-  if (Contains(line, "removed due to idle timeout") || Contains(line, "Request to remove executorIds")) {
+  if (Contains(line, "removed due to idle timeout") ||
+      Contains(line, "Request to remove executorIds")) {
     bool pairs = Contains(line, "executorIds");
     auto ids = pairs ? IdList(line, "executorIds:", true) : IdList(line, "Executors ", false);
     for (const std::string& id : ids) {
@@ -229,8 +230,13 @@ void LogClassifier::ProcessRecord(std::string_view line) {
   // The text after "host: " is the loss reason; the rest of the line is Spark's preamble.
   size_t colon = line.find(": ", line.find(id.empty() ? "OutOfMemory" : id));
   AbsorbLossLine(colon == std::string_view::npos ? line : line.substr(colon + 2), f);
-  if (Contains(line, "OutOfMemory")) AbsorbLossLine(line.substr(line.find("java.lang.") == std::string_view::npos ? 0 : line.find("java.lang.")), f);
-  if (Contains(line, "Removing executor ") && Contains(line, "heartbeats") && f->heartbeat.empty()) {
+  if (Contains(line, "OutOfMemory"))
+    AbsorbLossLine(
+        line.substr(line.find("java.lang.") == std::string_view::npos ? 0
+                                                                      : line.find("java.lang.")),
+        f);
+  if (Contains(line, "Removing executor ") && Contains(line, "heartbeats") &&
+      f->heartbeat.empty()) {
     f->heartbeat = text::Evidence(line);
   }
   if (Contains(line, "killed by driver") && f->killed_by_driver.empty()) {
@@ -251,8 +257,8 @@ std::vector<Diagnosis> LogClassifier::Finish() {
   std::vector<Diagnosis> out;
   for (const std::string& key : s.order) {
     const Facts& f = s.subjects[key];
-    if (f.subject == Subject::kDriver && key == kDriverId && f.containers.empty() && f.phase.empty() &&
-        f.jvm_oom.empty()) {
+    if (f.subject == Subject::kDriver && key == kDriverId && f.containers.empty() &&
+        f.phase.empty() && f.jvm_oom.empty()) {
       continue;
     }
     // A subject only added (SparkListenerExecutorAdded) and never lost says nothing.
@@ -271,8 +277,10 @@ std::vector<Diagnosis> LogClassifier::Finish() {
     Diagnosis d;
     d.source = s.source;
     d.reason = ExitReason::kUnknown;
-    d.evidence = "missing: no executor loss (\"Lost executor\", ExecutorRemoved), exit code, "
-                 "container status or OutOfMemoryError in " + std::to_string(s.lines) + " lines";
+    d.evidence =
+        "missing: no executor loss (\"Lost executor\", ExecutorRemoved), exit code, "
+        "container status or OutOfMemoryError in " +
+        std::to_string(s.lines) + " lines";
     d.advice = AdviceFor(ExitReason::kUnknown);
     out.push_back(std::move(d));
   }

@@ -83,8 +83,9 @@ bool IndentedStatus(std::string_view t, Facts* f) {
 }
 
 bool ExitCodeWording(std::string_view t, Facts* f) {
-  static constexpr std::string_view kKeys[] = {"exited with exit code ", "Command exited with code ",
-                                               "exitStatus ", "Exit status: ", "exit code is "};
+  static constexpr std::string_view kKeys[] = {"exited with exit code ",
+                                               "Command exited with code ", "exitStatus ",
+                                               "Exit status: ", "exit code is "};
   for (std::string_view key : kKeys) {
     auto code = text::IntAfter(t, key);
     if (!code) continue;

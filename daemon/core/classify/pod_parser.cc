@@ -2,10 +2,10 @@
 // documents. YAML is converted to the same JSON tree so one reader serves both. Truncated
 // pastes are repaired (JSON: brackets closed at the last complete value; YAML: trailing lines
 // dropped) before giving up.
-#include <nlohmann/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "daemon/core/classify/facts.h"
@@ -74,8 +74,8 @@ void ReadConditions(const json& status, Facts* f) {
       f->disruption_message = Str(cond, "message");
     } else if (type == "PodScheduled" && state == "False") {
       std::string reason = Str(cond, "reason");
-      f->unschedulable = (reason.empty() ? std::string("Unschedulable") : reason) + ": " +
-                         Str(cond, "message");
+      f->unschedulable =
+          (reason.empty() ? std::string("Unschedulable") : reason) + ": " + Str(cond, "message");
     }
   }
 }
@@ -179,14 +179,20 @@ std::string RepairJson(std::string_view text) {
   for (size_t i = 0; i < text.size() && i < (64u << 20); ++i) {
     char c = text[i];
     if (in_string) {
-      if (escape) escape = false;
-      else if (c == '\\') escape = true;
-      else if (c == '"') in_string = false;
+      if (escape)
+        escape = false;
+      else if (c == '\\')
+        escape = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
-    if (c == '"') in_string = true;
-    else if (c == '{' || c == '[') stack.push_back(c == '{' ? '}' : ']');
-    else if ((c == '}' || c == ']') && !stack.empty()) stack.pop_back();
+    if (c == '"')
+      in_string = true;
+    else if (c == '{' || c == '[')
+      stack.push_back(c == '{' ? '}' : ']');
+    else if ((c == '}' || c == ']') && !stack.empty())
+      stack.pop_back();
     if (c == ',' || c == '}' || c == ']') {
       cut = c == ',' ? i : i + 1;
       stack_at_cut = stack;
@@ -243,6 +249,19 @@ std::vector<Facts> ParseYaml(std::string_view text) {
 }
 
 }  // namespace
+
+Diagnosis DiagnosePodObject(const nlohmann::json& pod, const PodContext& context) {
+  Facts f = ReadPod(pod);
+  for (const PodEvent& e : context.events) AbsorbPodEvent(e.reason, e.message, &f);
+  if (context.vanished && f.deleted.empty()) f.deleted = "pod was deleted";
+  if (context.node_gone) {
+    std::string node = Str(Obj(pod, "spec"), "nodeName");
+    f.node_lost = "pod vanished with its node" + (node.empty() ? "" : " " + node);
+  }
+  Diagnosis d = Decide(f);
+  d.source = "pod/" + f.pod_name;
+  return d;
+}
 
 std::vector<Facts> ParsePodObjects(std::string_view text, bool yaml) {
   if (yaml) return ParseYaml(text);

@@ -16,7 +16,7 @@ using text::EqualsNoCase;
 
 // Names of containers that ride along with Spark and whose exit says nothing about it.
 constexpr std::array<std::string_view, 13> kSidecars = {
-    "istio-proxy", "istio-init", "linkerd-proxy",   "envoy",   "fluent-bit",
+    "istio-proxy", "istio-init",  "linkerd-proxy",   "envoy",   "fluent-bit",
     "fluentd",     "vault-agent", "cloud-sql-proxy", "datadog", "filebeat",
     "promtail",    "otel",        "sidecar"};
 
@@ -55,9 +55,8 @@ int Strength(const Facts& f, int pod, int log) { return f.from_pod ? pod : log; 
 std::optional<Diagnosis> KubernetesStatusRule(const Context& c) {
   const Facts& f = c.f;
   if (f.pod_reason == "Evicted" || !f.evicted.empty() || f.status_word == "Evicted") {
-    std::string ev = !f.pod_reason.empty()
-                         ? "pod status.reason Evicted: " + f.pod_message
-                         : (!f.evicted.empty() ? f.evicted : "STATUS Evicted");
+    std::string ev = !f.pod_reason.empty() ? "pod status.reason Evicted: " + f.pod_message
+                                           : (!f.evicted.empty() ? f.evicted : "STATUS Evicted");
     int strength = f.status_word == "Evicted" ? 40 : Strength(f, 95, 85);
     return Make(c, ExitReason::kEvicted, ev, strength, c.code, ev);
   }
@@ -75,13 +74,12 @@ std::optional<Diagnosis> KubernetesStatusRule(const Context& c) {
                 "DisruptionTarget " + f.disruption + ": " + f.disruption_message, 95, c.code);
   }
   if (!d.empty() || f.pod_reason == "NodeLost" || f.pod_reason == "NodeShutdown" ||
-      f.pod_reason == "Shutdown" || f.pod_reason == "Terminated" ||
-      f.status_word == "NodeLost" || f.status_word == "Shutdown" ||
-      f.status_word == "NodeShutdown") {
+      f.pod_reason == "Shutdown" || f.pod_reason == "Terminated" || f.status_word == "NodeLost" ||
+      f.status_word == "Shutdown" || f.status_word == "NodeShutdown") {
     std::string ev = !d.empty() ? "DisruptionTarget " + f.disruption + ": " + f.disruption_message
-                     : !f.pod_reason.empty() ? "pod status.reason " + f.pod_reason + ": " +
-                                                    f.pod_message
-                                              : "STATUS " + f.status_word;
+                     : !f.pod_reason.empty()
+                         ? "pod status.reason " + f.pod_reason + ": " + f.pod_message
+                         : "STATUS " + f.status_word;
     return Make(c, ExitReason::kNodeLost, ev, f.status_word.empty() ? 95 : 40, c.code);
   }
   return std::nullopt;
@@ -175,8 +173,9 @@ std::optional<Diagnosis> ExitCodeRule(const Context& c) {
   const Facts& f = c.f;
   if (c.code == 137) {
     return Make(c, ExitReason::kOomKilled,
-                c.code_evidence + " (SIGKILL without a termination reason: most likely the "
-                                  "container memory limit)",
+                c.code_evidence +
+                    " (SIGKILL without a termination reason: most likely the "
+                    "container memory limit)",
                 50, c.code);
   }
   if (c.code == 0 || (c.main && c.main->terminated_reason == "Completed") ||
@@ -243,6 +242,13 @@ const ContainerFact* MainContainer(const std::vector<ContainerFact>& containers)
     if (!IsSidecar(c.name)) return &c;
   }
   return containers.empty() ? nullptr : &containers.front();
+}
+
+std::string MainContainerName(const std::vector<std::string>& names) {
+  std::vector<ContainerFact> containers;
+  for (const std::string& name : names) containers.push_back(NamedContainer(name));
+  const ContainerFact* main = MainContainer(containers);
+  return main ? main->name : std::string();
 }
 
 Diagnosis Decide(const Facts& f) {

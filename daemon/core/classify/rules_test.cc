@@ -19,13 +19,14 @@ struct Case {
 std::string Pod(const std::string& containers, const std::string& status_extra = "",
                 const std::string& meta_extra = "") {
   return R"({"kind":"Pod","metadata":{"name":"job-exec-7","labels":{"spark-role":"executor",)"
-         R"("spark-exec-id":"7"})" + meta_extra + R"(},"status":{"phase":"Failed",)" +
-         status_extra + R"("containerStatuses":[)" + containers + "]}}";
+         R"("spark-exec-id":"7"})" +
+         meta_extra + R"(},"status":{"phase":"Failed",)" + status_extra +
+         R"("containerStatuses":[)" + containers + "]}}";
 }
 
 std::string Terminated(const std::string& name, int code, const std::string& reason) {
-  return R"({"name":")" + name + R"(","state":{"terminated":{"exitCode":)" +
-         std::to_string(code) + R"(,"reason":")" + reason + R"("}}})";
+  return R"({"name":")" + name + R"(","state":{"terminated":{"exitCode":)" + std::to_string(code) +
+         R"(,"reason":")" + reason + R"("}}})";
 }
 
 const Case kCases[] = {

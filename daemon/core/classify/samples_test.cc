@@ -1,4 +1,4 @@
-// Every labelled sample of ../shared/diagnose-samples must classify as INDEX.tsv says,
+// Every labelled sample of tests/fixtures/diagnose/samples must classify as INDEX.tsv says,
 // including the exit code column.
 #include <gtest/gtest.h>
 
@@ -73,10 +73,12 @@ std::string Describe(const std::vector<Diagnosis>& ds) {
 void Check(const Row& row, const std::string& content, const std::string& variant) {
   std::vector<Diagnosis> ds = DiagnoseText(content, row.file);
   const Diagnosis* d = Find(ds, row);
-  ASSERT_NE(d, nullptr) << row.file << " (" << variant << "): no " << row.subject << " "
-                        << row.id << " in:\n" << Describe(ds);
+  ASSERT_NE(d, nullptr) << row.file << " (" << variant << "): no " << row.subject << " " << row.id
+                        << " in:\n"
+                        << Describe(ds);
   EXPECT_EQ(ExitReasonName(d->reason), row.reason)
-      << row.file << " (" << variant << ") " << row.note << "\n" << Describe(ds);
+      << row.file << " (" << variant << ") " << row.note << "\n"
+      << Describe(ds);
   std::string code = d->exit_code ? std::to_string(*d->exit_code) : "-";
   EXPECT_EQ(code, row.exit_code) << row.file << " (" << variant << ")\n" << Describe(ds);
   EXPECT_FALSE(d->evidence.empty());
@@ -109,12 +111,12 @@ TEST(SamplesTest, KindsAreDetected) {
   for (const Row& row : ReadIndex()) {
     std::string content = ReadFile(std::string(SPARKD_SAMPLES_DIR) + "/" + row.file);
     InputKind kind = DetectInputKind(content);
-    std::string expected = row.file.ends_with(".json") ? "pod-json"
-                           : row.file.ends_with(".yaml") ? "pod-yaml"
-                           : row.file.ends_with(".jsonl") ? "log"
+    std::string expected = row.file.ends_with(".json")                      ? "pod-json"
+                           : row.file.ends_with(".yaml")                    ? "pod-yaml"
+                           : row.file.ends_with(".jsonl")                   ? "log"
                            : row.file.find("describe") != std::string::npos ? "describe"
                            : row.file.find("get-pods") != std::string::npos ? "get-pods"
-                                                                             : "log";
+                                                                            : "log";
     EXPECT_EQ(InputKindName(kind), expected) << row.file;
   }
 }

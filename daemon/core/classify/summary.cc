@@ -10,6 +10,11 @@
 namespace sparkd::classify {
 namespace {
 
+// The supervisor records the driver among the executors under this id (DriverRecord). It is
+// named as the driver in the cause and not counted among the executors: "1 executor APP_ERROR"
+// for a driver that exited 3 sent people looking for an executor that never failed.
+constexpr std::string_view kDriverId = "driver";
+
 ExecutorRecord* FindRecord(const Diagnosis& d, std::vector<ExecutorRecord>* executors) {
   for (ExecutorRecord& r : *executors) {
     if ((d.id && (r.executor_id == *d.id || (!r.pod_name.empty() && r.pod_name == *d.id))) ||
@@ -44,22 +49,35 @@ std::string Detail(const ExecutorRecord& r) {
   return {};
 }
 
-std::string_view ShortFix(ExitReason reason, std::string_view detail) {
+std::string_view ShortFix(ExitReason reason, std::string_view detail, bool driver) {
+  if (driver && reason == ExitReason::kOomKilled) return "raise spark.driver.memoryOverhead";
+  if (driver && reason == ExitReason::kJvmOom) return "raise spark.driver.memory or collect less";
   switch (reason) {
-    case ExitReason::kOomKilled: return "raise spark.executor.memoryOverhead";
-    case ExitReason::kJvmOom: return "raise spark.executor.memory or repartition";
+    case ExitReason::kOomKilled:
+      return "raise spark.executor.memoryOverhead";
+    case ExitReason::kJvmOom:
+      return "raise spark.executor.memory or repartition";
     case ExitReason::kEvicted:
       return text::Contains(detail, "ephemeral") ? "give spark.local.dir more disk"
                                                  : "request what the pods use (node pressure)";
-    case ExitReason::kNodeLost: return "enable decommissioning or use spot-aware pools";
-    case ExitReason::kPreempted: return "give Spark pods a higher PriorityClass";
-    case ExitReason::kImagePullFailed: return "fix the image name or pull secret";
-    case ExitReason::kConfigError: return "create the missing secret or ConfigMap";
-    case ExitReason::kUnschedulable: return "lower requests or fix selectors/tolerations";
-    case ExitReason::kCrashLoop: return "read the previous container log";
-    case ExitReason::kHeartbeatTimeout: return "check GC time and memory pressure";
-    case ExitReason::kAppError: return "read the first exception in the log";
-    default: return "collect the pod status for more evidence";
+    case ExitReason::kNodeLost:
+      return "enable decommissioning or use spot-aware pools";
+    case ExitReason::kPreempted:
+      return "give Spark pods a higher PriorityClass";
+    case ExitReason::kImagePullFailed:
+      return "fix the image name or pull secret";
+    case ExitReason::kConfigError:
+      return "create the missing secret or ConfigMap";
+    case ExitReason::kUnschedulable:
+      return "lower requests or fix selectors/tolerations";
+    case ExitReason::kCrashLoop:
+      return "read the previous container log";
+    case ExitReason::kHeartbeatTimeout:
+      return "check GC time and memory pressure";
+    case ExitReason::kAppError:
+      return "read the first exception in the log";
+    default:
+      return "collect the pod status for more evidence";
   }
 }
 
@@ -67,9 +85,17 @@ std::string_view ShortFix(ExitReason reason, std::string_view detail) {
 
 void ApplyDiagnoses(const std::vector<Diagnosis>& diagnoses,
                     std::vector<ExecutorRecord>* executors) {
-  // Strength of what each record holds now, from this call's diagnoses only: the daemon's raw
-  // record (reason unset) always yields to a diagnosis.
+  // Strength of what each record holds now. The daemon's raw record (reason unset) yields to
+  // any diagnosis; a record classified already (from its pod, as it ended) yields only to
+  // stronger evidence, and a vague one (APP_ERROR, KILLED_BY_DRIVER) to a log that says why.
   std::map<size_t, int> held;
+  for (size_t i = 0; i < executors->size(); ++i) {
+    ExitReason r = (*executors)[i].reason;
+    if (r == ExitReason::kUnspecified) continue;
+    held[i] = r == ExitReason::kUnknown                                        ? 5
+              : r == ExitReason::kAppError || r == ExitReason::kKilledByDriver ? 55
+                                                                               : 90;
+  }
   for (const Diagnosis& d : diagnoses) {
     if (d.subject != Subject::kExecutor || (!d.id && d.pod_name.empty())) continue;
     ExecutorRecord* r = FindRecord(d, executors);
@@ -97,21 +123,24 @@ JobReport SummarizeExecutors(const std::vector<ExecutorRecord>& executors) {
   const ExecutorRecord* first = nullptr;
   for (const ExecutorRecord& r : executors) {
     if (r.reason == ExitReason::kUnspecified) continue;
-    ++report.executors_by_reason[r.reason];
+    if (r.executor_id != kDriverId) ++report.executors_by_reason[r.reason];
     if (!IsFailureReason(r.reason)) continue;
-    bool earlier = first == nullptr ||
-                   (r.ended_at && (!first->ended_at || *r.ended_at < *first->ended_at));
+    bool earlier =
+        first == nullptr || (r.ended_at && (!first->ended_at || *r.ended_at < *first->ended_at));
     if (earlier) first = &r;
   }
   if (first == nullptr) return report;
   report.first_fatal_reason = first->reason;
-  int count = report.executors_by_reason[first->reason];
+  const bool driver = first->executor_id == kDriverId;
+  auto counted = report.executors_by_reason.find(first->reason);
+  int count = counted == report.executors_by_reason.end() ? 0 : counted->second;
   std::string detail = Detail(*first);
-  std::string cause = std::to_string(count) + (count == 1 ? " executor " : " executors ") +
-                      std::string(ExitReasonName(first->reason));
+  std::string cause = driver ? std::string("driver ")
+                             : std::to_string(count) + (count == 1 ? " executor " : " executors ");
+  cause += ExitReasonName(first->reason);
   if (!detail.empty()) cause += " (" + detail + ")";
   cause += "; ";
-  cause += ShortFix(first->reason, detail);
+  cause += ShortFix(first->reason, detail, driver);
   report.first_fatal_cause = std::move(cause);
   return report;
 }

@@ -62,8 +62,8 @@ std::vector<FieldChange> DiffPresets(const Preset& before, const Preset& after) 
 std::string FormatChanges(const std::vector<FieldChange>& changes) {
   std::string out;
   for (const auto& c : changes) {
-    out += c.path + ": " + c.before.value_or("(unset)") + " → " + c.after.value_or("(unset)") +
-           "\n";
+    out +=
+        c.path + ": " + c.before.value_or("(unset)") + " → " + c.after.value_or("(unset)") + "\n";
   }
   return out;
 }

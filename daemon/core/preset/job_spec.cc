@@ -15,8 +15,8 @@ using nlohmann::json;
 constexpr std::string_view kStringLists[] = {"args", "pyFiles", "jars", "files",
                                              "imagePullSecrets"};
 constexpr std::string_view kStringMaps[] = {"nodeSelector", "labels", "annotations", "conf"};
-constexpr std::string_view kCollections[] = {"affinity", "tolerations", "env", "volumes",
-                                             "volumeMounts", "sparkConf"};
+constexpr std::string_view kCollections[] = {"affinity", "tolerations",  "env",
+                                             "volumes",  "volumeMounts", "sparkConf"};
 constexpr std::string_view kGroups[] = {"driver", "executor", "dynamicAllocation", "links"};
 
 constexpr std::string_view kAffinityKinds[] = {"nodeAffinity", "podAffinity", "podAntiAffinity"};
@@ -104,10 +104,12 @@ Status ReadAffinity(const json& j, AffinitySpec& a) {
     }
     RETURN_IF_ERROR(ExpectObject(terms, path));
     bool node = kind == "nodeAffinity";
-    auto& required = node ? a.node_required : kind == "podAffinity" ? a.pod_required
-                                                                     : a.anti_required;
-    auto& preferred = node ? a.node_preferred : kind == "podAffinity" ? a.pod_preferred
-                                                                       : a.anti_preferred;
+    auto& required = node                    ? a.node_required
+                     : kind == "podAffinity" ? a.pod_required
+                                             : a.anti_required;
+    auto& preferred = node                    ? a.node_preferred
+                      : kind == "podAffinity" ? a.pod_preferred
+                                              : a.anti_preferred;
     for (const auto& [when, list] : terms.items()) {
       std::string when_path = path + "." + when;
       const json* items = &list;
@@ -135,8 +137,8 @@ json AffinityToJson(const AffinitySpec& a) {
   auto put = [&](std::string_view kind, const std::vector<json>& required,
                  const std::vector<json>& preferred) {
     if (!required.empty()) {
-      out[kind][kRequired] = kind == "nodeAffinity" ? json{{"nodeSelectorTerms", required}}
-                                                    : json(required);
+      out[kind][kRequired] =
+          kind == "nodeAffinity" ? json{{"nodeSelectorTerms", required}} : json(required);
     }
     if (!preferred.empty()) out[kind][kPreferred] = preferred;
   };

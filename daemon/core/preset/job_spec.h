@@ -6,12 +6,11 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/core/status.h"
 
@@ -21,10 +20,10 @@ struct RoleResources {
   std::optional<std::string> memory;           // Spark size: "4g"
   std::optional<std::string> memory_overhead;  // Spark size
   std::optional<double> memory_overhead_factor;
-  std::optional<int> cores;                    // JVM task slots (spark.*.cores)
-  std::optional<std::string> cpu_request;      // Kubernetes quantity: "500m", "2"
-  std::optional<std::string> cpu_limit;        // Kubernetes quantity
-  std::optional<int> instances;                // executor only
+  std::optional<int> cores;                // JVM task slots (spark.*.cores)
+  std::optional<std::string> cpu_request;  // Kubernetes quantity: "500m", "2"
+  std::optional<std::string> cpu_limit;    // Kubernetes quantity
+  std::optional<int> instances;            // executor only
   bool operator==(const RoleResources&) const = default;
 };
 
@@ -95,7 +94,10 @@ struct AffinitySpec {
   }
 };
 
-// URL templates; placeholders {job_id} {app_id} {namespace} {driver_pod} {team}.
+// URL templates; placeholders {job_id} {app_id} {namespace} {driver_pod} {team}, and, filled
+// by the backend, {pod_prefix} (every pod of the app is named <prefix>-driver or
+// <prefix>-exec-<n>) and the job's time range as epoch milliseconds {start_ms} {end_ms} or
+// RFC 3339 {start} {end}.
 struct LinkTemplates {
   std::optional<std::string> logs;
   std::optional<std::string> dashboard;

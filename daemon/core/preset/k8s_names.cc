@@ -31,10 +31,22 @@ std::string CheckNamePart(std::string_view s) {
 
 double SuffixMultiplier(std::string_view suffix) {
   constexpr std::pair<std::string_view, double> kSuffixes[] = {
-      {"", 1},       {"n", 1e-9},   {"u", 1e-6},       {"m", 1e-3},       {"k", 1e3},
-      {"M", 1e6},    {"G", 1e9},    {"T", 1e12},       {"P", 1e15},       {"E", 1e18},
-      {"Ki", 1024.0}, {"Mi", 1048576.0}, {"Gi", 1073741824.0}, {"Ti", 1099511627776.0},
-      {"Pi", 1125899906842624.0}, {"Ei", 1152921504606846976.0},
+      {"", 1},
+      {"n", 1e-9},
+      {"u", 1e-6},
+      {"m", 1e-3},
+      {"k", 1e3},
+      {"M", 1e6},
+      {"G", 1e9},
+      {"T", 1e12},
+      {"P", 1e15},
+      {"E", 1e18},
+      {"Ki", 1024.0},
+      {"Mi", 1048576.0},
+      {"Gi", 1073741824.0},
+      {"Ti", 1099511627776.0},
+      {"Pi", 1125899906842624.0},
+      {"Ei", 1152921504606846976.0},
   };
   for (const auto& [name, factor] : kSuffixes) {
     if (name == suffix) return factor;
@@ -113,8 +125,9 @@ StatusOr<double> ParseK8sQuantity(std::string_view text) {
       return InvalidArgument(quoted + " is not a Kubernetes quantity; did you mean \"" + hint +
                              "\"?");
     }
-    return InvalidArgument(quoted + " is not a Kubernetes quantity (suffixes: m, k, M, G, Ki, "
-                                    "Mi, Gi, ...)");
+    return InvalidArgument(quoted +
+                           " is not a Kubernetes quantity (suffixes: m, k, M, G, Ki, "
+                           "Mi, Gi, ...)");
   }
   return value * factor;
 }

@@ -59,8 +59,8 @@ void MergeAffinity(const AffinitySpec& from, AffinitySpec& into, std::string_vie
   AppendTerms(from.pod_preferred, "affinity.podAffinity.preferred", into.pod_preferred, layer, p);
   AppendTerms(from.anti_required, "affinity.podAntiAffinity.required", into.anti_required, layer,
               p);
-  AppendTerms(from.anti_preferred, "affinity.podAntiAffinity.preferred", into.anti_preferred,
-              layer, p);
+  AppendTerms(from.anti_preferred, "affinity.podAntiAffinity.preferred", into.anti_preferred, layer,
+              p);
 }
 
 const std::string& EnvId(const EnvVar& v) { return v.name; }

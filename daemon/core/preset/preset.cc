@@ -16,12 +16,11 @@ using nlohmann::json;
 constexpr std::string_view kPresetKeys[] = {"description", "extends", "enforce"};
 constexpr std::string_view kRequestOnly[] = {"name", "file", "className", "args"};
 constexpr std::string_view kWholeFields[] = {
-    "args",        "pyFiles", "jars",        "files",       "imagePullSecrets",
-    "nodeSelector", "labels", "annotations", "conf",        "affinity",
-    "tolerations", "env",     "volumes",     "volumeMounts"};
-constexpr std::string_view kKeyedFields[] = {"nodeSelector", "labels",  "annotations",
-                                             "conf",         "env",     "volumes",
-                                             "volumeMounts"};
+    "args",         "pyFiles", "jars",        "files",       "imagePullSecrets",
+    "nodeSelector", "labels",  "annotations", "conf",        "affinity",
+    "tolerations",  "env",     "volumes",     "volumeMounts"};
+constexpr std::string_view kKeyedFields[] = {"nodeSelector", "labels",  "annotations", "conf",
+                                             "env",          "volumes", "volumeMounts"};
 
 // Splits `a.b."c.d"` into {a, b, c.d}.
 StatusOr<std::vector<std::string>> SplitPath(std::string_view path) {
@@ -102,8 +101,8 @@ StatusOr<std::string> CanonicalFieldPath(std::string_view path) {
   }
   std::string& field = parts[0];
   if (parts.size() == 1 &&
-      (field == "sparkConf" || std::find(std::begin(kWholeFields), std::end(kWholeFields),
-                                         field) != std::end(kWholeFields))) {
+      (field == "sparkConf" || std::find(std::begin(kWholeFields), std::end(kWholeFields), field) !=
+                                   std::end(kWholeFields))) {
     return field == "sparkConf" ? std::string("conf") : field;
   }
   bool keyed = field == "sparkConf" || std::find(std::begin(kKeyedFields), std::end(kKeyedFields),

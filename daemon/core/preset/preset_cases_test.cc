@@ -71,8 +71,8 @@ StatusOr<json> RunCase(const json& c) {
   RenderContext context;
   if (c.contains("context")) {
     const json& x = c["context"];
-    context = {x.value("job_id", ""), x.value("app_id", ""), x.value("namespace", ""),
-               x.value("driver_pod", ""), x.value("team", "")};
+    context = {x.value("job_id", ""),     x.value("app_id", ""), x.value("namespace", ""),
+               x.value("driver_pod", ""), x.value("team", ""),   x.value("pod_prefix", "")};
   }
   return ResolveDocuments(defaults, presets, c.at("request"), context);
 }

@@ -2,6 +2,8 @@
 
 #include "daemon/core/preset/spark_conf.h"
 #include "daemon/core/preset/spec_parts.h"
+#include "daemon/core/redact.h"
+#include "daemon/core/secret_env.h"
 
 namespace sparkd {
 namespace {
@@ -56,9 +58,12 @@ json RenderAffinity(const AffinitySpec& a, const RenderContext& context) {
 
 std::string ExpandPlaceholders(std::string_view text, const RenderContext& context) {
   const std::pair<std::string_view, const std::string*> vars[] = {
-      {"{job_id}", &context.job_id},       {"{app_id}", &context.app_id},
-      {"{namespace}", &context.namespace_name}, {"{driver_pod}", &context.driver_pod},
-      {"{team}", &context.team}};
+      {"{job_id}", &context.job_id},
+      {"{app_id}", &context.app_id},
+      {"{namespace}", &context.namespace_name},
+      {"{driver_pod}", &context.driver_pod},
+      {"{team}", &context.team},
+      {"{pod_prefix}", &context.pod_prefix}};
   std::string out;
   size_t i = 0;
   while (i < text.size()) {
@@ -93,14 +98,15 @@ std::map<std::string, std::string> RenderSparkConf(const JobSpec& spec) {
     PutPerRole(conf, "spark.kubernetes.driver.label.", "spark.kubernetes.executor.label.", k, v);
   }
   for (const auto& [k, v] : spec.annotations) {
-    PutPerRole(conf, "spark.kubernetes.driver.annotation.",
-               "spark.kubernetes.executor.annotation.", k, v);
+    PutPerRole(conf, "spark.kubernetes.driver.annotation.", "spark.kubernetes.executor.annotation.",
+               k, v);
   }
   for (const auto& var : spec.env) {
     if (var.secret_key_ref) {
+      // Only the reference: the cluster resolves it in the pods.
       PutPerRole(conf, "spark.kubernetes.driver.secretKeyRef.",
                  "spark.kubernetes.executor.secretKeyRef.", var.name,
-                 var.secret_key_ref->name + ":" + var.secret_key_ref->key);
+                 SecretRefText(*var.secret_key_ref));
     } else {
       PutPerRole(conf, "spark.kubernetes.driverEnv.", "spark.executorEnv.", var.name,
                  var.value.value_or(""));
@@ -112,6 +118,8 @@ std::map<std::string, std::string> RenderSparkConf(const JobSpec& spec) {
   if (!spec.jars.empty()) conf["spark.jars"] = Join(spec.jars);
   if (!spec.py_files.empty()) conf["spark.submit.pyFiles"] = Join(spec.py_files);
   if (!spec.files.empty()) conf["spark.files"] = Join(spec.files);
+  // Daemon-owned: Spark's UI and event log hide what the daemon's API hides.
+  conf[std::string(kRedactionRegexKey)] = SparkRedactionRegex();
   return conf;
 }
 
@@ -123,16 +131,15 @@ json RenderPodTemplate(const JobSpec& spec, std::string_view role, const RenderC
   if (!spec.volumes.empty()) pod_spec["volumes"] = VolumesToJson(spec.volumes);
   if (!spec.volume_mounts.empty()) {
     // Spark takes the first container of a template as its own unless told otherwise.
-    pod_spec["containers"] = json::array(
-        {{{"name", "spark-kubernetes-" + std::string(role)},
-          {"volumeMounts", VolumeMountsToJson(spec.volume_mounts)}}});
+    pod_spec["containers"] =
+        json::array({{{"name", "spark-kubernetes-" + std::string(role)},
+                      {"volumeMounts", VolumeMountsToJson(spec.volume_mounts)}}});
   }
   if (pod_spec.empty()) return nullptr;
   return {{"apiVersion", "v1"}, {"kind", "Pod"}, {"spec", std::move(pod_spec)}};
 }
 
-std::map<std::string, std::string> RenderLinks(const JobSpec& spec,
-                                               const RenderContext& context) {
+std::map<std::string, std::string> RenderLinks(const JobSpec& spec, const RenderContext& context) {
   std::map<std::string, std::string> links;
   if (spec.links.logs) links["logs"] = ExpandPlaceholders(*spec.links.logs, context);
   if (spec.links.dashboard) {

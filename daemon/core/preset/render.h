@@ -4,10 +4,9 @@
 #pragma once
 
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/core/preset/job_spec.h"
 
@@ -22,13 +21,18 @@ struct RenderContext {
   std::string namespace_name;
   std::string driver_pod;
   std::string team;
+  std::string pod_prefix;  // every pod of the app is <prefix>-driver or <prefix>-exec-<n>
 };
 
 std::string ExpandPlaceholders(std::string_view text, const RenderContext& context);
 
+inline constexpr std::string_view kRedactionRegexKey = "spark.redaction.regex";
+
 // spark.* keys: resources, dynamic allocation, image, namespace, service account, node
-// selector, labels, annotations, env (plain and secretKeyRef), pull secrets, dependencies, and
-// the spec's own conf. Typed fields win over a conf entry with the same key.
+// selector, labels, annotations, env (plain and secretKeyRef: only the reference), pull
+// secrets, dependencies, and the spec's own conf. Typed fields win over a conf entry with the
+// same key, and spark.redaction.regex is the daemon's (SparkRedactionRegex) whatever the spec
+// says: a job cannot make Spark show what the daemon hides.
 std::map<std::string, std::string> RenderSparkConf(const JobSpec& spec);
 
 // A Pod manifest to use as spark.kubernetes.{driver,executor}.podTemplateFile, or null when

@@ -10,12 +10,25 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::string_view kKeys[] = {
-    "name",     "job_type", "file",     "class_name",         "args",
-    "driver",   "executor", "executor_instances", "dynamic_allocation", "conf",
-    "env",      "labels",   "py_files", "jars",               "files",
-    "local_mode"};
+constexpr std::string_view kKeys[] = {"name",
+                                      "job_type",
+                                      "file",
+                                      "class_name",
+                                      "args",
+                                      "driver",
+                                      "executor",
+                                      "executor_instances",
+                                      "dynamic_allocation",
+                                      "conf",
+                                      "env",
+                                      "secret_env",
+                                      "labels",
+                                      "py_files",
+                                      "jars",
+                                      "files",
+                                      "local_mode"};
 constexpr std::string_view kResourceKeys[] = {"memory", "cores", "memory_overhead"};
+constexpr std::string_view kSecretRefKeys[] = {"name", "key"};
 constexpr std::string_view kDynamicKeys[] = {"enabled", "min_executors", "max_executors",
                                              "initial_executors"};
 
@@ -46,8 +59,7 @@ Status Optional(const json& j, std::string_view key, std::string_view path, std:
   return ReadScalar(j[key], path, out);
 }
 
-Status ReadResources(const json& j, const std::string& role, UnknownKeys unknown,
-                     Resources& out) {
+Status ReadResources(const json& j, const std::string& role, UnknownKeys unknown, Resources& out) {
   if (!j.contains(role)) return Status::Ok();
   const json& r = j[role];
   RETURN_IF_ERROR(CheckKeys(r, role, kResourceKeys, unknown));
@@ -63,10 +75,10 @@ Status ReadDynamic(const json& j, UnknownKeys unknown, DynamicAllocation& out) {
   std::optional<bool> enabled;
   RETURN_IF_ERROR(Optional(d, "enabled", "dynamic_allocation.enabled", enabled));
   out.enabled = enabled.value_or(false);
-  RETURN_IF_ERROR(Optional(d, "min_executors", "dynamic_allocation.min_executors",
-                           out.min_executors));
-  RETURN_IF_ERROR(Optional(d, "max_executors", "dynamic_allocation.max_executors",
-                           out.max_executors));
+  RETURN_IF_ERROR(
+      Optional(d, "min_executors", "dynamic_allocation.min_executors", out.min_executors));
+  RETURN_IF_ERROR(
+      Optional(d, "max_executors", "dynamic_allocation.max_executors", out.max_executors));
   return Optional(d, "initial_executors", "dynamic_allocation.initial_executors",
                   out.initial_executors);
 }
@@ -76,9 +88,25 @@ Status ReadLists(const json& j, JobRequest& r) {
                                   std::pair{"jars", &r.jars}, std::pair{"files", &r.files}}) {
     if (j.contains(key)) RETURN_IF_ERROR(ReadStringList(j[key], key, *list));
   }
-  for (const auto& [key, map] : {std::pair{"conf", &r.conf}, std::pair{"env", &r.env},
-                                 std::pair{"labels", &r.labels}}) {
+  for (const auto& [key, map] :
+       {std::pair{"conf", &r.conf}, std::pair{"env", &r.env}, std::pair{"labels", &r.labels}}) {
     if (j.contains(key)) RETURN_IF_ERROR(ReadStringMap(j[key], key, *map));
+  }
+  return Status::Ok();
+}
+
+// {"API_TOKEN": {"name": "creds", "key": "token"}}; the checks of the names are
+// ValidateSecretEnv's.
+Status ReadSecretEnv(const json& j, UnknownKeys unknown, JobRequest& r) {
+  if (!j.contains("secret_env")) return Status::Ok();
+  RETURN_IF_ERROR(ExpectObject(j["secret_env"], "secret_env"));
+  for (const auto& [name, ref] : j["secret_env"].items()) {
+    std::string path = "secret_env." + name;
+    RETURN_IF_ERROR(CheckKeys(ref, path, kSecretRefKeys, unknown));
+    SecretKeyRef out;
+    RETURN_IF_ERROR(Text(ref, "name", path + ".name", out.name));
+    RETURN_IF_ERROR(Text(ref, "key", path + ".key", out.key));
+    r.secret_env[name] = std::move(out);
   }
   return Status::Ok();
 }
@@ -97,6 +125,7 @@ StatusOr<JobRequest> ParseRequestJson(const json& j, UnknownKeys unknown) {
   RETURN_IF_ERROR(Optional(j, "executor_instances", "executor_instances", r.executor_instances));
   RETURN_IF_ERROR(ReadDynamic(j, unknown, r.dynamic_allocation));
   RETURN_IF_ERROR(ReadLists(j, r));
+  RETURN_IF_ERROR(ReadSecretEnv(j, unknown, r));
   std::string mode;
   RETURN_IF_ERROR(Text(j, "local_mode", "local_mode", mode));
   if (mode == "threads") {

@@ -19,8 +19,11 @@ void CopyResources(const Resources& from, RoleResources& to) {
   to.cores = from.cores;
 }
 
+// The rules of every layer first (conf_policy.h), so a daemon-owned key is named as such even
+// when the request also breaks an enforced key; then the sandbox, which is the request's alone.
 Status CheckSandbox(const JobRequest& request) {
   for (const auto& [key, value] : request.conf) {
+    RETURN_IF_ERROR(CheckConfPolicy(key, value));
     if (auto reason = SandboxReason(key)) {
       return InvalidArgument(MapEntryPath("conf", key) + ": " + *reason +
                              ", so only a preset may set it, not a job request");
@@ -34,8 +37,7 @@ struct Enforced {
   std::string layer;
 };
 
-void CollectEnforced(const Preset& preset, const std::string& layer,
-                     std::vector<Enforced>& out) {
+void CollectEnforced(const Preset& preset, const std::string& layer, std::vector<Enforced>& out) {
   for (const auto& path : preset.enforce) out.push_back({path, layer});
 }
 
@@ -120,6 +122,7 @@ StatusOr<JobSpec> SpecFromRequest(const JobRequest& r) {
   spec.conf = r.conf;
   spec.labels = r.labels;
   for (const auto& [name, value] : r.env) spec.env.push_back({name, value, std::nullopt});
+  for (const auto& [name, ref] : r.secret_env) spec.env.push_back({name, std::nullopt, ref});
   spec.py_files = r.py_files;
   spec.jars = r.jars;
   spec.files = r.files;

@@ -3,7 +3,8 @@
 //   3. the team preset for the request's job_type   4. the request's own fields
 //   5. enforced keys: a request that changes one is refused, naming the key and the preset.
 // Sandbox keys (namespace, service account, authentication, pod templates, host paths, custom
-// pod feature steps, spark.master, deploy mode) are accepted from presets and defaults only; a
+// pod feature steps) are accepted from presets and defaults only; daemon-owned keys (master,
+// deploy mode, event log, UI and driver addresses, ...: conf_policy.h) from no layer. A
 // request carrying one gets INVALID_ARGUMENT naming the key. INVALID_ARGUMENT rather than
 // PERMISSION_DENIED because no caller, admin or not, may put them in a request: it is the
 // request that is wrong, not the credentials, and clients treat the two differently.
@@ -14,11 +15,10 @@
 
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "daemon/core/job.h"
 #include "daemon/core/preset/job_spec.h"

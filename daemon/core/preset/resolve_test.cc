@@ -1,5 +1,7 @@
 // Typed-API tests: the example presets in deploy/presets, stored versions in messages, the JSON
 // round trip the store relies on. Field-by-field rules live in the shared case table.
+#include "daemon/core/preset/resolve.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -8,7 +10,6 @@
 
 #include "daemon/core/preset/preset.h"
 #include "daemon/core/preset/render.h"
-#include "daemon/core/preset/resolve.h"
 
 namespace sparkd {
 namespace {

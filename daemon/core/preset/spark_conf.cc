@@ -96,9 +96,6 @@ constexpr KnownKey kKnownKeys[] = {
     {"spark.shuffle.io.retryWait", ValueType::kDuration},
     {"spark.shuffle.service.enabled", ValueType::kBool},
     {"spark.rdd.compress", ValueType::kBool},
-    {"spark.eventLog.enabled", ValueType::kBool},
-    {"spark.eventLog.dir", ValueType::kText},
-    {"spark.eventLog.compress", ValueType::kBool},
     {"spark.ui.enabled", ValueType::kBool},
     {"spark.jars.packages", ValueType::kText},
     {"spark.dynamicAllocation.executorIdleTimeout", ValueType::kDuration},
@@ -123,7 +120,6 @@ constexpr KnownKey kKnownKeys[] = {
     {"spark.kubernetes.memoryOverheadFactor", ValueType::kFraction},
     {"spark.kubernetes.file.upload.path", ValueType::kText},
     {"spark.kubernetes.submission.waitAppCompletion", ValueType::kBool},
-    {"spark.kubernetes.executor.podNamePrefix", ValueType::kText},
 };
 
 // Families of keys whose last segments are user-chosen names (labels, catalogs, env, ...).
@@ -150,20 +146,6 @@ constexpr std::string_view kKnownPrefixes[] = {
     "spark.executor.extraClassPath",
 };
 
-constexpr std::string_view kSandboxExact[] = {
-    "spark.master",
-    "spark.submit.deployMode",
-    "spark.kubernetes.namespace",
-    "spark.kubernetes.context",
-    "spark.kubernetes.driver.master",
-    "spark.kubernetes.driver.pod.name",
-    "spark.kubernetes.driver.podTemplateFile",
-    "spark.kubernetes.executor.podTemplateFile",
-    "spark.kubernetes.driver.pod.featureSteps",
-    "spark.kubernetes.executor.pod.featureSteps",
-    "spark.kubernetes.allocation.pods.allocator",
-};
-
 std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 Status ValueError(std::string_view key, std::string_view value, std::string_view what) {
@@ -173,9 +155,9 @@ Status ValueError(std::string_view key, std::string_view value, std::string_view
 
 bool IsWholeNumber(std::string_view s) {
   if (!s.empty() && s[0] == '-') s.remove_prefix(1);
-  return !s.empty() && s.size() < 10 &&
-         std::all_of(s.begin(), s.end(),
-                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  return !s.empty() && s.size() < 10 && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c));
+  });
 }
 
 // Spark's JavaUtils.timeStringAs: a whole number and an optional unit.
@@ -230,11 +212,15 @@ Status CheckTyped(std::string_view key, std::string_view value, ValueType type) 
   return Status::Ok();
 }
 
-std::vector<std::string_view> AllKnownKeys() {
-  std::vector<std::string_view> keys;
-  for (const auto& k : kKnownKeys) keys.push_back(k.key);
-  for (const auto& t : kTypedFields) keys.push_back(t.conf_key);
-  return keys;
+// Built once: an unknown key is looked up among these for a suggestion.
+const std::vector<std::string_view>& AllKnownKeys() {
+  static const std::vector<std::string_view> kKeys = [] {
+    std::vector<std::string_view> keys;
+    for (const auto& k : kKnownKeys) keys.push_back(k.key);
+    for (const auto& t : kTypedFields) keys.push_back(t.conf_key);
+    return keys;
+  }();
+  return kKeys;
 }
 
 Status FoldOne(JobSpec& layer, std::string_view field, const std::string& key,
@@ -246,9 +232,9 @@ Status FoldOne(JobSpec& layer, std::string_view field, const std::string& key,
     status = ReadScalar(nlohmann::json(text), MapEntryPath("conf", key), parsed);
     if (!status.ok()) return;
     if (value && *value != *parsed) {
-      status = InvalidArgument(MapEntryPath("conf", key) + ": conflicts with " +
-                               std::string(field) + " in the same layer; set only " +
-                               std::string(field));
+      status =
+          InvalidArgument(MapEntryPath("conf", key) + ": conflicts with " + std::string(field) +
+                          " in the same layer; set only " + std::string(field));
       return;
     }
     value = std::move(parsed);
@@ -293,40 +279,26 @@ Status FoldTypedConf(JobSpec& layer) {
   return Status::Ok();
 }
 
-std::optional<std::string> SandboxReason(std::string_view key) {
-  if (std::find(std::begin(kSandboxExact), std::end(kSandboxExact), key) !=
-      std::end(kSandboxExact)) {
-    return "sets where or how the job's pods are created";
-  }
-  if (key.starts_with("spark.kubernetes.authenticate.")) return "sets the job's credentials";
-  if (key.starts_with("spark.kubernetes.") && key.find("serviceAccountName") != key.npos) {
-    return "sets the job's service account";
-  }
-  if ((key.starts_with("spark.kubernetes.driver.volumes.hostPath.") ||
-       key.starts_with("spark.kubernetes.executor.volumes.hostPath."))) {
-    return "mounts a path of the node";
-  }
-  return std::nullopt;
-}
-
 Status ValidateConfEntry(std::string_view key, std::string_view value,
                          std::vector<std::string>& warnings) {
-  if (key.empty()) return InvalidArgument("conf: empty key");
+  RETURN_IF_ERROR(CheckConfPolicy(key, value));
   for (const auto& known : kKnownKeys) {
     if (known.key == key) return CheckTyped(key, value, known.type);
   }
   for (std::string_view prefix : kKnownPrefixes) {
     if (key.starts_with(prefix)) return Status::Ok();
   }
-  if (SandboxReason(key) || !FieldForConfKey(key).empty()) return Status::Ok();
+  if (SandboxReason(key) || !FieldForConfKey(key).empty() ||
+      FileKindOfConfKey(key) != ConfFileKind::kNone) {
+    return Status::Ok();
+  }
   if (!key.starts_with("spark.")) {
     warnings.push_back(MapEntryPath("conf", key) +
                        ": does not start with \"spark.\"; Spark ignores it");
     return Status::Ok();
   }
-  std::vector<std::string_view> keys = AllKnownKeys();
   warnings.push_back(MapEntryPath("conf", key) + ": not a key sparkd knows" +
-                     DidYouMean(key, keys) + " (passed to Spark as is)");
+                     DidYouMean(key, AllKnownKeys()) + " (passed to Spark as is)");
   return Status::Ok();
 }
 

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "daemon/core/preset/conf_policy.h"
 #include "daemon/core/preset/job_spec.h"
 #include "daemon/core/status.h"
 
@@ -24,13 +25,10 @@ std::string_view FieldForConfKey(std::string_view conf_key);
 // key that disagrees with the same layer's typed field is an error naming both.
 Status FoldTypedConf(JobSpec& layer);
 
-// Why `key` may not come from a job request (namespace, service account, authentication, pod
-// templates, host paths, custom pod feature steps, master/deploy mode), or nullopt. Such keys
-// are accepted from presets and daemon defaults only.
-std::optional<std::string> SandboxReason(std::string_view key);
-
-// Checks the value of a known key (booleans, sizes, whole numbers, durations, fractions).
-// Unknown keys are allowed, as Spark allows them, with a warning that suggests a known key.
+// Checks one conf entry of any layer: the key rules of conf_policy.h (daemon-owned keys,
+// spelling, env names, -D in *JavaOptions), then the value of a known key (booleans, sizes,
+// whole numbers, durations, fractions). Unknown keys are allowed, as Spark allows them, with a
+// warning that suggests a known key.
 Status ValidateConfEntry(std::string_view key, std::string_view value,
                          std::vector<std::string>& warnings);
 

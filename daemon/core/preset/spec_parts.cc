@@ -180,8 +180,8 @@ Status ReadTolerations(const json& j, JobSpec& spec) {
     RETURN_IF_ERROR(ReadString(j[i], "value", path, t.value));
     RETURN_IF_ERROR(ReadString(j[i], "effect", path, t.effect));
     if (j[i].contains("tolerationSeconds")) {
-      RETURN_IF_ERROR(ReadScalar(j[i]["tolerationSeconds"], path + ".tolerationSeconds",
-                                 t.toleration_seconds));
+      RETURN_IF_ERROR(
+          ReadScalar(j[i]["tolerationSeconds"], path + ".tolerationSeconds", t.toleration_seconds));
     }
     RETURN_IF_ERROR(CheckUnique(seen, TolerationId(t), path));
     spec.tolerations.push_back(std::move(t));
@@ -234,8 +234,9 @@ Status ReadVolumes(const json& j, JobSpec& spec) {
     volume.source = j[i];
     volume.source.erase("name");
     if (volume.source.size() != 1 || !volume.source.begin()->is_object()) {
-      return Error(path, "expected a name and one volume source (emptyDir: {}, "
-                         "persistentVolumeClaim: {claimName: ...}, ...)");
+      return Error(path,
+                   "expected a name and one volume source (emptyDir: {}, "
+                   "persistentVolumeClaim: {claimName: ...}, ...)");
     }
     RETURN_IF_ERROR(CheckUnique(seen, volume.name, path));
     spec.volumes.push_back(std::move(volume));

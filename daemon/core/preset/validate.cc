@@ -5,7 +5,9 @@
 
 #include "daemon/core/preset/spark_conf.h"
 #include "daemon/core/preset/suggest.h"
+#include "daemon/core/secret_env.h"
 #include "daemon/core/spark_size.h"
+#include "daemon/core/text_rules.h"
 
 namespace sparkd {
 namespace {
@@ -34,8 +36,8 @@ Status CheckOneOf(std::string_view path, const std::string& value,
 
 Status CheckRole(std::string_view role, const RoleResources& r) {
   std::string p(role);
-  for (const auto& [name, size] : {std::pair{".memory", &r.memory},
-                                   std::pair{".memoryOverhead", &r.memory_overhead}}) {
+  for (const auto& [name, size] :
+       {std::pair{".memory", &r.memory}, std::pair{".memoryOverhead", &r.memory_overhead}}) {
     if (!*size) continue;
     auto parsed = ParseSparkSize(**size);
     if (!parsed.ok()) return parsed.status().WithContext(p + name);
@@ -56,8 +58,8 @@ Status CheckRole(std::string_view role, const RoleResources& r) {
     *out = *parsed;
   }
   if (request && limit && *request > *limit) {
-    return Error(p + ".cpuRequest", Quoted(*r.cpu_request) + " exceeds " + p + ".cpuLimit " +
-                                        Quoted(*r.cpu_limit));
+    return Error(p + ".cpuRequest",
+                 Quoted(*r.cpu_request) + " exceeds " + p + ".cpuLimit " + Quoted(*r.cpu_limit));
   }
   return Status::Ok();
 }
@@ -181,10 +183,18 @@ Status CheckAffinity(const AffinitySpec& a) {
 Status CheckEnvAndVolumes(const JobSpec& spec, SpecScope scope) {
   for (const auto& var : spec.env) {
     std::string path = MapEntryPath("env", var.name);
-    if (var.name.find('=') != std::string::npos) return Error(path, "name must not contain '='");
+    if (auto why = EnvNameReason(var.name)) {
+      return Error(path, "the environment variable " + Quoted(var.name) + " " + *why);
+    }
+    if (var.value) {
+      std::string problem = TextProblem(*var.value, TextKind::kValue);
+      if (!problem.empty()) return Error(path, "value " + problem);
+    }
     if (var.secret_key_ref) {
       std::string why = CheckDnsSubdomain(var.secret_key_ref->name);
       if (!why.empty()) return Error(path + ".valueFrom.secretKeyRef.name", why);
+      why = CheckSecretKey(var.secret_key_ref->key);
+      if (!why.empty()) return Error(path + ".valueFrom.secretKeyRef.key", why);
     }
   }
   std::set<std::string> names;
@@ -206,18 +216,19 @@ Status CheckEnvAndVolumes(const JobSpec& spec, SpecScope scope) {
     if (!mount.mount_path.starts_with('/')) return Error(path, "mountPath must be absolute");
     if (scope == SpecScope::kResolved && !names.contains(mount.name)) {
       std::vector<std::string_view> known(names.begin(), names.end());
-      return Error(path + ".name", "no volume named " + Quoted(mount.name) +
-                                       DidYouMean(mount.name, known));
+      return Error(path + ".name",
+                   "no volume named " + Quoted(mount.name) + DidYouMean(mount.name, known));
     }
   }
   return Status::Ok();
 }
 
 Status CheckLinks(const LinkTemplates& links) {
-  static constexpr std::string_view kPlaceholders[] = {"job_id", "app_id", "namespace",
-                                                       "driver_pod", "team"};
-  for (const auto& [path, value] : {std::pair{"links.logs", &links.logs},
-                                    std::pair{"links.dashboard", &links.dashboard}}) {
+  static constexpr std::string_view kPlaceholders[] = {
+      "job_id", "app_id",   "namespace", "driver_pod", "pod_prefix",
+      "team",   "start_ms", "end_ms",    "start",      "end"};
+  for (const auto& [path, value] :
+       {std::pair{"links.logs", &links.logs}, std::pair{"links.dashboard", &links.dashboard}}) {
     if (!*value) continue;
     const std::string& t = **value;
     for (size_t open = t.find('{'); open != std::string::npos; open = t.find('{', open + 1)) {

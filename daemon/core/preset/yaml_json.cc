@@ -1,8 +1,8 @@
 #include "daemon/core/preset/yaml_json.h"
 
-#include <string>
-
 #include <yaml-cpp/yaml.h>
+
+#include <string>
 
 namespace sparkd {
 namespace {

@@ -3,9 +3,8 @@
 // strings. yaml-cpp's exceptions end here and become INVALID_ARGUMENT with line and column.
 #pragma once
 
-#include <string_view>
-
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "daemon/core/status.h"
 
