@@ -61,6 +61,7 @@ std::vector<Facts> ParseGetPods(std::string_view input) {
     std::vector<std::string_view> fields = Fields(line, 16);
     if (fields.empty()) continue;
     if (fields[0] == "NAME" || fields[0] == "NAMESPACE") {
+      name_col = 0, status_col = -1;  // a new table: its own columns
       for (size_t i = 0; i < fields.size(); ++i) {
         if (fields[i] == "NAME") name_col = static_cast<int>(i);
         if (fields[i] == "STATUS") status_col = static_cast<int>(i);
@@ -75,7 +76,11 @@ std::vector<Facts> ParseGetPods(std::string_view input) {
         if (LooksLikeReady(fields[i])) sc = static_cast<int>(i + 1), nc = static_cast<int>(i - 1);
       }
     }
-    if (sc < 0 || static_cast<size_t>(sc) >= fields.size()) continue;
+    // A header's columns index rows that may be shorter (or pasted from another table).
+    if (sc < 0 || static_cast<size_t>(sc) >= fields.size() ||
+        static_cast<size_t>(nc) >= fields.size()) {
+      continue;
+    }
     Facts f;
     f.pod_name = std::string(fields[nc]);
     f.id = f.pod_name;

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "daemon/core/classify/classify.h"
+#include "daemon/core/classify/facts.h"
 
 namespace sparkd::classify {
 namespace {
@@ -201,6 +202,29 @@ TEST(RulesTest, BinaryInputIsNotText) {
   EXPECT_TRUE(WhyNotText(std::string("\x1f\x8b\x08\x00", 4)).has_value());
   EXPECT_TRUE(WhyNotText(std::string("abc\0def", 7)).has_value());
   EXPECT_FALSE(WhyNotText("plain text\n").has_value());
+}
+
+// Found by the fuzzers: a header's NAME column past the end of a shorter row was read out of
+// bounds (ASan; std::bad_alloc in a release `sparkd diagnose`).
+TEST(RulesTest, GetPodsRowsShorterThanTheHeaderAreSkipped) {
+  std::vector<Facts> pods = ParseGetPods(
+      "NAME STATUS AGE NAME\n"
+      "app-exec-1 OOMKilled\n"
+      "NAME READY STATUS RESTARTS AGE\n"
+      "app-exec-2 0/1 Error 0 1m\n");
+  ASSERT_EQ(pods.size(), 1u);
+  EXPECT_EQ(pods[0].pod_name, "app-exec-2");
+  EXPECT_EQ(pods[0].status_word, "Error");
+}
+
+// Found by the fuzzers: yaml-cpp spent seconds on these 5 bytes. Text with no key a pod has is
+// not parsed as YAML at all.
+TEST(RulesTest, YamlWithoutAnyPodKeyIsNotParsed) {
+  EXPECT_TRUE(ParsePodObjects(std::string("\x2c\x8e\x8e\x2c\x8e"), true).empty());
+  std::vector<Facts> pods =
+      ParsePodObjects("kind: Pod\nmetadata:\n  name: app-exec-3\nstatus:\n  phase: Failed\n", true);
+  ASSERT_EQ(pods.size(), 1u);
+  EXPECT_EQ(pods[0].pod_name, "app-exec-3");
 }
 
 TEST(RulesTest, DiagnoseExecutorEnd) {
