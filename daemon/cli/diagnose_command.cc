@@ -12,6 +12,7 @@
 
 #include "daemon/cli/terminal_text.h"
 #include "daemon/core/classify/classify.h"
+#include "daemon/core/utf8.h"
 
 namespace sparkd::cli {
 namespace {

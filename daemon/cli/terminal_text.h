@@ -41,10 +41,6 @@ class TerminalStream {
   std::string pending_;
 };
 
-// The code point of the UTF-8 sequence at text[pos], moving `pos` past it; nullopt (and `pos`
-// unchanged) for a malformed or truncated sequence.
-std::optional<char32_t> NextCodePoint(std::string_view text, size_t& pos);
-
 // True for the non-ASCII characters TerminalText escapes: the C1 controls and the characters
 // that reorder or hide text (listed above). For printers of other formats (JSON) that escape
 // in their own syntax.

@@ -1,34 +1,8 @@
 #include "daemon/core/team_store.h"
 
+#include "daemon/core/utf8.h"
+
 namespace sparkd {
-namespace {
-
-// The code point that starts at text[pos], moving `pos` past it; nullopt for malformed UTF-8
-// (truncated, overlong, surrogate or past U+10FFFF).
-std::optional<char32_t> NextCodePoint(std::string_view text, size_t& pos) {
-  const auto lead = static_cast<unsigned char>(text[pos]);
-  const size_t length = lead < 0x80           ? 1
-                        : (lead >> 5) == 0x6  ? 2
-                        : (lead >> 4) == 0xe  ? 3
-                        : (lead >> 3) == 0x1e ? 4
-                                              : 0;
-  if (length == 0 || pos + length > text.size()) return std::nullopt;
-  char32_t code_point = length == 1 ? lead : lead & (0x7f >> length);
-  for (size_t i = 1; i < length; ++i) {
-    const auto next = static_cast<unsigned char>(text[pos + i]);
-    if ((next & 0xc0) != 0x80) return std::nullopt;
-    code_point = (code_point << 6) | (next & 0x3f);
-  }
-  static constexpr char32_t kSmallest[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (code_point < kSmallest[length] || code_point > 0x10ffff ||
-      (code_point >= 0xd800 && code_point <= 0xdfff)) {
-    return std::nullopt;
-  }
-  pos += length;
-  return code_point;
-}
-
-}  // namespace
 
 std::string_view RoleName(Role role) {
   switch (role) {

@@ -3,7 +3,6 @@
 // FakeClock: backoff and throttling waits are recorded, not slept.
 #include <curl/curl.h>
 #include <netinet/in.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -12,6 +11,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "daemon/core/log_capture_testing.h"
 #include "daemon/kube/fake_clock.h"
 #include "daemon/kube/kube_test_env.h"
 #include "daemon/kube/test_proxy.h"
@@ -320,18 +320,11 @@ TEST_F(ClientRetryTest, QpsLimitPacesEveryCallOfTheClient) {
 }
 
 TEST_F(ClientRetryTest, RequestLogNeverShowsTheToken) {
-  std::ostringstream log;
-  auto previous = spdlog::default_logger();
-  auto capture = std::make_shared<spdlog::logger>(
-      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(log));
-  capture->set_level(spdlog::level::debug);
-  spdlog::set_default_logger(capture);
+  LogCapture log(spdlog::level::debug);
   KubeConfig config = AdminConfig();
   auto client = NewTestClient(config);
   EXPECT_TRUE(client->Get(kNamespaces, "", ns_).ok());
   EXPECT_FALSE(client->Get(kConfigMaps, ns_, "none").ok());
-  spdlog::default_logger()->flush();
-  spdlog::set_default_logger(previous);
   std::string text = log.str();
   EXPECT_NE(text.find("GET " + config.server + "/api/v1/namespaces/" + ns_ + " -> 200"),
             std::string::npos)

@@ -3,11 +3,11 @@
 #include "daemon/server/bootstrap.h"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <sstream>
 
+#include "daemon/core/log_capture_testing.h"
 #include "daemon/store/pg_team_store.h"
 #include "daemon/store/test_database.h"
 
@@ -17,23 +17,14 @@ namespace {
 class BootstrapTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    previous_logger_ = spdlog::default_logger();
-    log_ = std::make_shared<std::ostringstream>();
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>(
-        "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(*log_)));
     db_ = store::TestDatabase::Create();
     pool_ = db_->NewPool(4);
   }
-  void TearDown() override { spdlog::set_default_logger(previous_logger_); }
 
-  std::string Log() {
-    spdlog::default_logger()->flush();
-    return log_->str();
-  }
+  std::string Log() const { return log_.str(); }
 
   const std::string token_ = "bootstrap-admin-token-for-tests-0002";
-  std::shared_ptr<spdlog::logger> previous_logger_;
-  std::shared_ptr<std::ostringstream> log_;
+  LogCapture log_;
   std::unique_ptr<store::TestDatabase> db_;
   std::unique_ptr<store::PgPool> pool_;
 };
@@ -59,7 +50,7 @@ TEST_F(BootstrapTest, ARevokedTokenStaysRevokedAndTheWarningNamesTheSettingNotTh
     ASSERT_TRUE(tokens.ok() && tokens->size() == 1u);
     ASSERT_TRUE(teams.RevokeToken(tokens->front().id).ok());
   }
-  log_->str("");  // only what the restart logs
+  log_.Clear();  // only what the restart logs
   store::PgTeamStore restarted(pool_.get());
   Status status = RegisterBootstrapAdminToken(token_, restarted);
   EXPECT_TRUE(status.ok()) << "a revoked bootstrap token must not stop the daemon: "

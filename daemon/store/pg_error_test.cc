@@ -2,12 +2,12 @@
 // server's message (those go to the log under a reference), and the right code for values the
 // database cannot take, whichever store and field they come through.
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <sstream>
 
 #include "daemon/core/job_json.h"
+#include "daemon/core/log_capture_testing.h"
 #include "daemon/store/pg.h"
 #include "daemon/store/pg_job_store.h"
 #include "daemon/store/pg_preset_store.h"
@@ -31,10 +31,6 @@ void ExpectNoDatabaseText(const Status& status, const std::string& what) {
 class PgErrorTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    previous_logger_ = spdlog::default_logger();
-    log_ = std::make_shared<std::ostringstream>();
-    spdlog::set_default_logger(std::make_shared<spdlog::logger>(
-        "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(*log_)));
     db_ = TestDatabase::Create();
     pool_ = db_->NewPool(4);
     jobs_ = std::make_unique<PgJobStore>(pool_.get(), clock_.get());
@@ -42,12 +38,8 @@ class PgErrorTest : public ::testing::Test {
     presets_ = std::make_unique<PgPresetStore>(pool_.get());
     ASSERT_TRUE(teams_->CreateTeam(Team{"blue", {}}).ok());
   }
-  void TearDown() override { spdlog::set_default_logger(previous_logger_); }
 
-  std::string Log() {
-    spdlog::default_logger()->flush();
-    return log_->str();
-  }
+  std::string Log() const { return log_.str(); }
 
   // The reference a Status names ("ref 0123abcd..."), "" when none.
   static std::string RefOf(const Status& status) {
@@ -68,8 +60,7 @@ class PgErrorTest : public ::testing::Test {
     return job;
   }
 
-  std::shared_ptr<spdlog::logger> previous_logger_;
-  std::shared_ptr<std::ostringstream> log_;
+  LogCapture log_;
   std::unique_ptr<Clock> clock_ = NewSystemClock();
   std::unique_ptr<TestDatabase> db_;
   std::unique_ptr<PgPool> pool_;

@@ -3,13 +3,13 @@
 #include "daemon/store/pg_team_store.h"
 
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <sstream>
 #include <thread>
 
+#include "daemon/core/log_capture_testing.h"
 #include "daemon/store/migrations.h"
 #include "daemon/store/test_database.h"
 
@@ -206,10 +206,7 @@ TEST_F(Migration0005Test, AdminTokensBecomeWhatTheyWereMeantToBe) {
 }
 
 TEST_F(Migration0005Test, TeamsThatShareANamespaceStopTheMigrationNamingThem) {
-  auto previous = spdlog::default_logger();
-  auto log = std::make_shared<std::ostringstream>();
-  spdlog::set_default_logger(std::make_shared<spdlog::logger>(
-      "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(*log)));
+  LogCapture log;
   ASSERT_TRUE(conn_
                   ->ExecScript("INSERT INTO teams (name, namespaces) VALUES"
                                " ('blue', '{spark-blue,spark-shared}'), ('red', '{spark-shared}');"
@@ -217,12 +214,10 @@ TEST_F(Migration0005Test, TeamsThatShareANamespaceStopTheMigrationNamingThem) {
                                " ('tok_blue_admin', 'blue', 'admin', '\\x02')")
                   .ok());
   Status applied = Apply();
-  spdlog::default_logger()->flush();
-  spdlog::set_default_logger(previous);
   EXPECT_EQ(applied.code(), StatusCode::kInternal);
-  EXPECT_NE(log->str().find("namespace spark-shared is listed by teams blue, red"),
+  EXPECT_NE(log.str().find("namespace spark-shared is listed by teams blue, red"),
             std::string::npos)
-      << log->str();
+      << log.str();
   // Rolled back whole: the old roles and the array column are still there.
   auto role = conn_->Exec(
       "SELECT role::text, namespaces FROM api_tokens, teams WHERE"

@@ -186,16 +186,6 @@ def summary(events: list[Event] | None) -> str:
     return "; ".join(out)
 
 
-def wait_until(condition: Callable[[], object], timeout: float, what: str) -> object:
-    """Polls `condition` (for state that has no watch, such as authorization) until truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout}s waiting for {what}")
-        time.sleep(0.1)
 
 
 def read_env(path: Path) -> dict[str, str]:

@@ -14,7 +14,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import FIXTURES, TIMEOUT, Api, ApiError, Cluster, Event, Obj, wait_until
+from conftest import FIXTURES, TIMEOUT, Api, ApiError, Cluster, Event, Obj
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "e2e"))
+
+from sparkd_e2e import wait_until
 
 IMAGE = "registry.example/sparkd/never-pulled:1"  # kwok runs no container: never pulled
 CHAOS = "kwok.sparkd.test/"

@@ -6,7 +6,6 @@
 
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
-#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
@@ -16,6 +15,7 @@
 #include "daemon/api/grpc/preset_service_grpc.h"
 #include "daemon/api/grpc/token_auth.h"
 #include "daemon/cluster/local_backend.h"
+#include "daemon/core/log_capture_testing.h"
 #include "daemon/store/pg_job_store.h"
 #include "daemon/store/pg_listener.h"
 #include "daemon/store/pg_preset_store.h"
@@ -37,13 +37,6 @@ inline std::string ReadFile(const fs::path& path) {
 class GrpcApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    previous_logger_ = spdlog::default_logger();
-    log_ = std::make_shared<std::ostringstream>();
-    auto logger = std::make_shared<spdlog::logger>(
-        "capture", std::make_shared<spdlog::sinks::ostream_sink_mt>(*log_));
-    logger->set_level(spdlog::level::trace);
-    spdlog::set_default_logger(logger);
-
     db_ = store::TestDatabase::Create();
     pool_ = db_->NewPool(8);
     clock_ = NewSystemClock();
@@ -73,7 +66,6 @@ class GrpcApiTest : public ::testing::Test {
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
     hub_.Stop();
     fs::remove_all(data_dir_);
-    spdlog::set_default_logger(previous_logger_);
   }
 
   void StartServer() {
@@ -204,8 +196,7 @@ class GrpcApiTest : public ::testing::Test {
   std::string blue_, red_;              // members
   std::string blue_id_, red_id_;        // their token ids
   std::string blue_admin_, red_admin_;  // team admins
-  std::shared_ptr<spdlog::logger> previous_logger_;
-  std::shared_ptr<std::ostringstream> log_;
+  LogCapture log_{spdlog::level::trace};
   std::unique_ptr<store::TestDatabase> db_;
   std::unique_ptr<store::PgPool> pool_;
   std::unique_ptr<Clock> clock_;
