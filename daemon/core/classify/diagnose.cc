@@ -137,6 +137,30 @@ InputKind DetectInputKind(std::string_view head) {
   return InputKind::kLog;
 }
 
+namespace {
+
+bool AllUnknown(const std::vector<Diagnosis>& ds) {
+  for (const Diagnosis& d : ds) {
+    if (d.reason != ExitReason::kUnknown) return false;
+  }
+  return true;
+}
+
+// When the parser for the input's kind found nothing it could decide, the single lines of the
+// fragment are read as evidence (see fragment_lines.cc).
+std::vector<Diagnosis> OrFromFragmentLines(std::vector<Diagnosis> ds, std::string_view input,
+                                           std::string_view source) {
+  if (!AllUnknown(ds)) return ds;
+  std::optional<Facts> f = ReadFragmentLines(input);
+  if (!f) return ds;
+  Diagnosis d = Decide(*f);
+  if (d.reason == ExitReason::kUnknown) return ds;
+  d.source = std::string(source);
+  return {std::move(d)};
+}
+
+}  // namespace
+
 std::vector<Diagnosis> DiagnoseText(std::string_view input, std::string_view source) {
   InputKind kind = DetectInputKind(input.substr(0, 1 << 16));
   std::vector<Facts> facts;
@@ -147,7 +171,7 @@ std::vector<Diagnosis> DiagnoseText(std::string_view input, std::string_view sou
     case InputKind::kLog: {
       LogClassifier classifier{std::string(source)};
       classifier.AddChunk(input);
-      return classifier.Finish();
+      return OrFromFragmentLines(classifier.Finish(), input, source);
     }
     case InputKind::kPodJson:
     case InputKind::kPodYaml:
@@ -170,7 +194,7 @@ std::vector<Diagnosis> DiagnoseText(std::string_view input, std::string_view sou
     out.push_back(NothingFound(source, "missing: looked like " + std::string(InputKindName(kind)) +
                                            " but no pod could be read from it"));
   }
-  return out;
+  return OrFromFragmentLines(std::move(out), input, source);
 }
 
 Diagnosis DiagnoseExecutorEnd(std::string_view executor_id, std::optional<int> exit_code,

@@ -72,6 +72,10 @@ std::vector<Facts> ParsePodObjects(std::string_view text, bool yaml);
 std::vector<Facts> ParseDescribe(std::string_view text);
 std::vector<Facts> ParseGetPods(std::string_view text);
 
+// Facts from the lines of a fragment that no parser read as a whole (Events rows, kubelet and
+// kernel messages, `kubectl` errors, allocator lines); nullopt when no line is evidence.
+std::optional<Facts> ReadFragmentLines(std::string_view text);
+
 // Reads a Spark removal / loss text (one or several lines of it) into `facts`: exit codes,
 // container status paragraphs (both forms), heartbeat, decommission, kill and loss wording.
 void AbsorbLossText(std::string_view text, Facts* facts);
