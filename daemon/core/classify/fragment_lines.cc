@@ -73,9 +73,16 @@ void ReadLine(std::string_view line, Facts* f) {
     if (f->node_lost.empty()) f->node_lost = ev;
   } else if (Contains(line, "Started container") && !f->containers.empty()) {
     f->containers.front().waiting_reason.clear();  // what failed before cleared up
-  } else if (text::Trim(line).starts_with("Exit Code:")) {
-    if (!f->exit_code) f->exit_code = text::LeadingInt(text::After(line, "Exit Code:"));
+  } else if (text::Trim(line).starts_with("Exit Code:") || Contains(line, "ExitCode:")) {
+    // describe's "Exit Code:", the Spark Operator's "driver container failed with ExitCode: 1"
+    std::string_view key = Contains(line, "ExitCode:") ? "ExitCode:" : "Exit Code:";
+    if (!f->exit_code) f->exit_code = text::LeadingInt(text::After(line, key));
     if (f->exit_code) f->exit_evidence = ev;
+  } else if (Contains(line, "phase: Succeeded") || text::Trim(line) == "state: COMPLETED" ||
+             Contains(line, "\"state\": \"COMPLETED\"")) {
+    // a pod's phase (spark-submit's LoggingPodStatusWatcher prints it too) or a
+    // SparkApplication's applicationState
+    f->phase = "Succeeded";
   } else {
     known = false;
   }
@@ -95,7 +102,7 @@ std::optional<Facts> ReadFragmentLines(std::string_view input) {
   bool waiting = !f.containers.empty() && !f.containers.front().waiting_reason.empty();
   bool found = !f.oom_killed.empty() || !f.evicted.empty() || !f.unschedulable.empty() || waiting ||
                !f.killed_by_driver.empty() || !f.disruption.empty() || !f.node_lost.empty() ||
-               f.exit_code;
+               f.exit_code || f.phase == "Succeeded";
   if (!found) return std::nullopt;
   return f;
 }
