@@ -220,6 +220,15 @@ void LogClassifier::ProcessRecord(std::string_view line) {
     }
     return;
   }
+  // Spark logs "Notify executor N to decommissioning." only when the driver itself decommissions
+  // N (a scale-down); one that a node drain or spot notice made decommission itself is
+  // "Received executor N decommissioned message" instead.
+  if (Contains(line, "Notify executor ") && Contains(line, "to decommission")) {
+    if (Facts* f = s.Subject(IdAfter(line, "Notify executor ")); f && f->killed_by_driver.empty()) {
+      f->killed_by_driver = text::Evidence(line);
+    }
+    return;
+  }
   std::string_view id = ExecutorMessageStart(line);
   if (id.empty() && !Contains(line, "OutOfMemory")) return;
   if (id.empty() && !s.context.empty()) id = s.context;

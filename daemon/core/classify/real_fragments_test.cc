@@ -18,9 +18,9 @@
 namespace sparkd::classify {
 namespace {
 
-// Unambiguous fragments read acceptably when this was last raised (46 of 47; the target
+// Unambiguous fragments read acceptably when this was last raised (47 of 47; the target
 // was 95%, 45): fewer is a regression. Raise it with the classifier.
-constexpr int kFloor = 46;
+constexpr int kFloor = 47;
 
 const std::string kDir = std::string(SPARKD_SOURCE_DIR) + "/tests/fixtures/diagnose/real";
 

@@ -80,6 +80,13 @@ const Case kCases[] = {
      "24/01/02 10:00:09 ERROR TaskSchedulerImpl: Lost executor 5 on 10.0.0.9: Executor "
      "decommission: spot instance interruption notice\n",
      "5", "NODE_LOST", -1},
+    {"decommission the driver started (a scale-down), logged as an ERROR",
+     "22/05/28 01:25:28 INFO KubernetesClusterSchedulerBackend: Decommission executors: 8\n"
+     "22/05/28 01:25:28 INFO KubernetesClusterSchedulerBackend: Notify executor 8 to "
+     "decommissioning.\n"
+     "22/05/28 01:25:29 ERROR TaskSchedulerImpl: Lost executor 8 on 100.103.40.13: Executor "
+     "decommission.\n",
+     "8", "KILLED_BY_DRIVER", -1},
     {"dynalloc deletion",
      "24/01/02 10:00:00 INFO ExecutorAllocationManager: Executors 8 removed due to idle timeout.\n"
      "24/01/02 10:00:02 ERROR TaskSchedulerImpl: Lost executor 8 on 10.0.0.9: The executor with "
