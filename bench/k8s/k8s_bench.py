@@ -7,7 +7,8 @@ it; run by hand.
    launched nothing, then launched by a daemon that does: claim, render, three creates, record),
    beside the real `spark-submit --deploy-mode cluster` (pyspark's, one JVM per app, as many at
    once as there are cores) and beside the ceiling: the same three objects per app created by
-   the daemon's Kubernetes client alone (k8s_create_bench). These pods name a scheduler nobody
+   the daemon's Kubernetes client alone (k8s_create_bench), with as many threads as the
+   daemon's launch-concurrency. These pods name a scheduler nobody
    runs, so what is measured is submission, not kwok playing a thousand pods.
 2. steady: API requests over a window while J jobs' drivers run (kwok runs them), from the API
    server's own apiserver_request_total, beside what an operator polling each job every P
@@ -158,7 +159,8 @@ class Bench:
         ns = make_namespace(self.api, "bench-ceiling")
         done = subprocess.run(
             [self.args.ceiling_bench, "--kubeconfig", str(self.cluster.kubeconfig), "--namespace", ns,
-             "--apps", str(self.args.apps), "--image", IMAGE, "--scheduler-name", UNSCHEDULED],
+             "--apps", str(self.args.apps), "--image", IMAGE, "--scheduler-name", UNSCHEDULED,
+             "--concurrency", str(self.args.launch_concurrency)],
             capture_output=True, text=True, check=False, timeout=1800,
         )  # fmt: skip
         if done.returncode != 0:
@@ -187,7 +189,8 @@ class Bench:
             queuer.stop()
         launcher = K8sDaemon(
             queuer.database_url, queuer.data_dir, self.cluster, ns, **DEADLINES,
-            **{"max-running-jobs": str(apps + 10), "k8s-qps": str(self.args.qps)},
+            **{"max-running-jobs": str(apps + 10), "k8s-qps": str(self.args.qps),
+               "launch-concurrency": str(self.args.launch_concurrency)},
         )  # fmt: skip
         launcher.start()
         try:
@@ -206,7 +209,8 @@ class Bench:
         finally:
             launcher.stop()
         self.figures["sparkd_apps_per_min"] = apps / seconds * 60
-        print(f"sparkd: {apps} apps launched in {seconds:.1f}s (k8s-qps {self.args.qps})", file=sys.stderr)
+        settings = f"k8s-qps {self.args.qps}, launch-concurrency {self.args.launch_concurrency}"
+        print(f"sparkd: {apps} apps launched in {seconds:.1f}s ({settings})", file=sys.stderr)
         drop_namespace(self.api, ns)
 
     # --- 2. steady state and 3. watch -----------------------------------------------------------
@@ -391,6 +395,8 @@ def main() -> None:
     parser.add_argument("--poll-interval", type=float, default=10, help="seconds, of the polling operator")
     parser.add_argument("--executors", type=int, default=2000, help="executor pods per watch run")
     parser.add_argument("--qps", type=int, default=1000, help="the daemon's k8s-qps")
+    parser.add_argument("--launch-concurrency", type=int, default=4,
+                        help="the daemon's launch-concurrency, and the ceiling's threads")  # fmt: skip
     parser.add_argument("--only", choices=["submit", "steady"], help="run one part")
     args = parser.parse_args()
     bench = Bench(args)

@@ -1,20 +1,23 @@
 // The ceiling of k8s-native submission: N apps' driver objects (the Pod, then its Service and
 // spark.properties ConfigMap owned by the created pod's uid, exactly as K8sNativeBackend::Launch
-// makes them) created one app after another, as the daemon's launcher does, by the daemon's
-// own Kubernetes client. Every app is rendered before the clock starts, so what is timed is the
-// client and the API server only. Prints one JSON line: {"apps": N, "seconds": S, "apps_per_min":
-// R}.
+// makes them) created by --concurrency threads, each one app after another, as the daemon's
+// launchers do (its launch-concurrency), by the daemon's own Kubernetes client. Every app is
+// rendered before the clock starts, so what is timed is the client and the API server only. Prints
+// one JSON line: {"apps": N, "seconds": S, "apps_per_min": R}.
 //
 //   k8s_create_bench --kubeconfig FILE --namespace NS --apps N [--image IMAGE]
-//                    [--scheduler-name NAME] [--qps Q]
+//                    [--scheduler-name NAME] [--qps Q] [--concurrency C]
 // --scheduler-name keeps the pods away from the cluster's scheduler (a name nobody serves), so
 // the run measures creation only; --qps is the client's limit (0, the default: none).
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "daemon/core/preset/driver_manifests.h"
@@ -26,7 +29,7 @@ namespace {
 
 constexpr const char* kUsage =
     "usage: k8s_create_bench --kubeconfig FILE --namespace NS --apps N [--image IMAGE]\n"
-    "                        [--scheduler-name NAME] [--qps 0]\n";
+    "                        [--scheduler-name NAME] [--qps 0] [--concurrency 1]\n";
 
 struct Flags {
   std::string kubeconfig;
@@ -35,6 +38,7 @@ struct Flags {
   std::string image = "registry.example/sparkd/spark:3.5.8";
   std::string scheduler_name;
   double qps = 0;
+  int concurrency = 1;
 };
 
 std::optional<Flags> ParseFlags(int argc, char** argv) {
@@ -54,11 +58,14 @@ std::optional<Flags> ParseFlags(int argc, char** argv) {
       f.scheduler_name = value;
     } else if (name == "--qps") {
       f.qps = std::atof(value.c_str());
+    } else if (name == "--concurrency") {
+      f.concurrency = std::atoi(value.c_str());
     } else {
       return std::nullopt;
     }
   }
-  if (argc % 2 == 0 || f.kubeconfig.empty() || f.namespace_name.empty() || f.apps <= 0) {
+  if (argc % 2 == 0 || f.kubeconfig.empty() || f.namespace_name.empty() || f.apps <= 0 ||
+      f.concurrency <= 0) {
     return std::nullopt;
   }
   return f;
@@ -121,13 +128,25 @@ int Run(const Flags& flags) {
     std::fprintf(stderr, "k8s_create_bench: %s\n", apps.status().ToString().c_str());
     return 1;
   }
-  auto start = std::chrono::steady_clock::now();
-  for (const DriverManifests& app : *apps) {
-    Status made = CreateApp(**client, app);
-    if (!made.ok()) {
-      std::fprintf(stderr, "k8s_create_bench: %s\n", made.ToString().c_str());
-      return 1;
+  std::atomic<size_t> next = 0;
+  std::mutex failure_mu;
+  std::optional<Status> failure;
+  auto create_while_left = [&] {
+    for (size_t i = next++; i < apps->size(); i = next++) {
+      if (Status made = CreateApp(**client, (*apps)[i]); !made.ok()) {
+        std::lock_guard lock(failure_mu);
+        failure = made;
+        return;
+      }
     }
+  };
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  for (int t = 0; t < flags.concurrency; ++t) threads.emplace_back(create_while_left);
+  for (std::thread& t : threads) t.join();
+  if (failure) {
+    std::fprintf(stderr, "k8s_create_bench: %s\n", failure->ToString().c_str());
+    return 1;
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("{\"apps\": %d, \"seconds\": %.3f, \"apps_per_min\": %.1f}\n", flags.apps, seconds,

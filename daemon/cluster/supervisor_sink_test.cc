@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "daemon/cluster/local_backend.h"
@@ -227,6 +228,65 @@ TEST_F(SupervisorSinkTest, ConcurrentDeliveriesRecordEachTransitionOnce) {
   EXPECT_LE(running, 1);
   EXPECT_EQ(succeeded, 1);
   EXPECT_EQ(job.executors.size(), 4u);  // the driver and executors 0, 1, 2
+}
+
+// Launches: the backend's Launch fails at once here (no Spark), which is enough to count
+// claims; a real launch path runs in tests/e2e and tests/k8s.
+class SupervisorLaunchTest : public SupervisorSinkTest {
+ protected:
+  void Queue(int count) {
+    for (int i = 0; i < count; ++i) {
+      Job job;
+      job.id = "q" + std::to_string(i);
+      job.team = "blue";
+      job.idempotency_key = "key-" + job.id;
+      job.backend = "local";
+      job.request.file = "app.jar";
+      job.request.class_name = "Main";
+      job.created_at = clock_->Now();
+      ASSERT_TRUE(store_->CreateJob(job, "fingerprint-" + job.id).ok());
+    }
+  }
+
+  std::unique_ptr<Supervisor> SupervisorAs(const std::string& owner, int max_running) {
+    SupervisorOptions options{owner};
+    options.max_running_jobs = max_running;
+    options.launch_concurrency = 4;
+    return std::make_unique<Supervisor>(store_.get(), backend_.get(), options);
+  }
+
+  // How many times each job was claimed (moved to SUBMITTING); absent: still QUEUED.
+  std::map<std::string, int> Claims(int count) {
+    std::map<std::string, int> claims;
+    for (int i = 0; i < count; ++i) {
+      Job job = Get("q" + std::to_string(i));
+      for (const JobEvent& e : job.events) {
+        if (e.to == JobState::kSubmitting) ++claims[job.id];
+      }
+    }
+    return claims;
+  }
+};
+
+TEST_F(SupervisorLaunchTest, TwoDaemonsLaunchingConcurrentlyClaimEveryQueuedJobOnce) {
+  constexpr int kJobs = 40;
+  Queue(kJobs);
+  auto a = SupervisorAs("node-a", 100);
+  auto b = SupervisorAs("node-b", 100);
+  std::thread other([&] { b->RunOnce(); });
+  a->RunOnce();
+  other.join();
+  std::map<std::string, int> claims = Claims(kJobs);
+  EXPECT_EQ(claims.size(), static_cast<size_t>(kJobs));
+  for (const auto& [id, times] : claims) EXPECT_EQ(times, 1) << id;
+}
+
+TEST_F(SupervisorLaunchTest, ConcurrentLaunchesStayWithinTheRunningLimit) {
+  Queue(10);
+  auto supervisor = SupervisorAs("node-a", 3);
+  supervisor->RunOnce();
+  EXPECT_EQ(Claims(10).size(), 3u);
+  EXPECT_EQ(Get("q0").state, JobState::kFailed);  // what the failed launch leaves
 }
 
 }  // namespace

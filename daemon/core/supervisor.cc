@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <set>
 
@@ -252,17 +253,39 @@ void Supervisor::RunOnce() {
   ClaimAndLaunch(static_cast<int>(active->size()));
 }
 
-void Supervisor::ClaimAndLaunch(int running) {
-  while (running < options_.max_running_jobs) {
-    auto claimed = store_->ClaimQueuedJob(backend_->name(), options_.owner);
-    if (!claimed.ok()) {
-      spdlog::warn("claiming a queued job: {}", claimed.status().ToString());
-      return;
-    }
-    if (!claimed->has_value()) return;
-    Launch(std::move(**claimed));
-    ++running;
+std::optional<Job> Supervisor::ClaimOne() {
+  auto claimed = store_->ClaimQueuedJob(backend_->name(), options_.owner);
+  if (!claimed.ok()) {
+    spdlog::warn("claiming a queued job: {}", claimed.status().ToString());
+    return std::nullopt;
   }
+  return std::move(*claimed);
+}
+
+bool Supervisor::Stopping() {
+  std::lock_guard lock(mu_);
+  return stopping_;
+}
+
+void Supervisor::ClaimAndLaunch(int running) {
+  std::atomic<int> free_slots = options_.max_running_jobs - running;
+  if (free_slots.fetch_sub(1) <= 0) return;
+  // The first claim on the loop's own thread: an idle pass starts no thread.
+  std::optional<Job> first = ClaimOne();
+  if (!first) return;
+  auto launch_while_queued = [&] {
+    while (!Stopping() && free_slots.fetch_sub(1) > 0) {
+      std::optional<Job> job = ClaimOne();
+      if (!job) return;
+      Launch(std::move(*job));
+    }
+  };
+  std::vector<std::thread> helpers;
+  int helper_count = std::min(options_.launch_concurrency, free_slots.load() + 1) - 1;
+  for (int i = 0; i < helper_count; ++i) helpers.emplace_back(launch_while_queued);
+  Launch(std::move(*first));
+  launch_while_queued();
+  for (std::thread& helper : helpers) helper.join();
 }
 
 void Supervisor::Launch(Job job) {

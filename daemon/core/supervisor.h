@@ -21,6 +21,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -36,6 +37,10 @@ struct SupervisorOptions {
   std::string owner;  // this daemon's identity in jobs.owner
   std::chrono::milliseconds poll_interval{500};
   int max_running_jobs = 2;
+  // Launches in flight at once. A launch mostly waits (a Postgres claim, the backend's API
+  // calls, the SUBMITTED record), so a burst of queued jobs starts several times faster with a
+  // few at once; each job is still launched by one thread under its lock.
+  int launch_concurrency = 4;
 };
 
 class Supervisor : public ObservationSink {
@@ -72,6 +77,9 @@ class Supervisor : public ObservationSink {
  private:
   void Loop();
   void ClaimAndLaunch(int running);
+  // Claims one QUEUED job for this daemon; nullopt when there is none (or the claim failed).
+  std::optional<Job> ClaimOne();
+  bool Stopping();
   void Launch(Job job);
   void ObserveAll(const std::vector<Job>& jobs);
   void Apply(const Job& job, Observation observation);

@@ -90,6 +90,11 @@ const std::vector<Setting>& Settings() {
        [](Config& c, const std::string& v) {
          return SetInt(c.max_running_jobs, v, "max-running-jobs", 1);
        }},
+      {"launch-concurrency", "SPARKD_LAUNCH_CONCURRENCY",
+       "queued jobs launched at once (default 4)",
+       [](Config& c, const std::string& v) {
+         return SetInt(c.launch_concurrency, v, "launch-concurrency", 1);
+       }},
       StringSetting("spark-home", "SPARKD_SPARK_HOME", &Config::spark_home,
                     "Spark distribution for the local backend (e.g. the pyspark package dir)"),
       {"local-threads", "SPARKD_LOCAL_THREADS", "N of local[N] (default 2)",

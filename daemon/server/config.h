@@ -22,6 +22,7 @@ struct Config {
   std::string node_id;   // default: the host name
   bool run_jobs = true;  // false: accept and serve jobs, launch none
   int max_running_jobs = 2;
+  int launch_concurrency = 4;
   std::string spark_home;  // required for the local backend
   int local_threads = 2;
   std::string python;

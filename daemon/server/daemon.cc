@@ -244,9 +244,9 @@ int RunServe(const std::vector<std::string>& args) {
   }
 
   store::PgJobStore store(pool->get(), clock.get());
-  Supervisor supervisor(
-      &store, backend.get(),
-      SupervisorOptions{config->node_id, std::chrono::milliseconds(500), config->max_running_jobs});
+  Supervisor supervisor(&store, backend.get(),
+                        SupervisorOptions{config->node_id, std::chrono::milliseconds(500),
+                                          config->max_running_jobs, config->launch_concurrency});
   if (config->run_jobs) {
     if (Status s = supervisor.Reconcile(); !s.ok()) return Fail(s);
     supervisor.Start();
