@@ -268,21 +268,23 @@ bool Supervisor::Stopping() {
 }
 
 void Supervisor::ClaimAndLaunch(int running) {
-  std::atomic<int> free_slots = options_.max_running_jobs - running;
-  if (free_slots.fetch_sub(1) <= 0) return;
+  int free_slots = options_.max_running_jobs - running;
+  if (free_slots <= 0) return;
   // The first claim on the loop's own thread: an idle pass starts no thread.
   std::optional<Job> first = ClaimOne();
   if (!first) return;
+  std::atomic<int> slots_left = free_slots - 1;
   auto launch_while_queued = [&] {
-    while (!Stopping() && free_slots.fetch_sub(1) > 0) {
+    while (!Stopping() && slots_left.fetch_sub(1) > 0) {
       std::optional<Job> job = ClaimOne();
       if (!job) return;
       Launch(std::move(*job));
     }
   };
   std::vector<std::thread> helpers;
-  int helper_count = std::min(options_.launch_concurrency, free_slots.load() + 1) - 1;
-  for (int i = 0; i < helper_count; ++i) helpers.emplace_back(launch_while_queued);
+  for (int i = 1; i < std::min(options_.launch_concurrency, free_slots); ++i) {
+    helpers.emplace_back(launch_while_queued);
+  }
   Launch(std::move(*first));
   launch_while_queued();
   for (std::thread& helper : helpers) helper.join();
