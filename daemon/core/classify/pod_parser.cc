@@ -2,11 +2,16 @@
 // documents. YAML is converted to the same JSON tree so one reader serves both. Truncated
 // pastes are repaired (JSON: brackets closed at the last complete value; YAML: trailing lines
 // dropped) before giving up.
-#include <yaml-cpp/yaml.h>
+#include <yaml-cpp/eventhandler.h>
+#include <yaml-cpp/mark.h>
+#include <yaml-cpp/parser.h>
 
 #include <algorithm>
 #include <nlohmann/json.hpp>
+#include <optional>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "daemon/core/classify/facts.h"
 #include "daemon/core/classify/text.h"
@@ -147,28 +152,68 @@ void CollectPods(const json& j, std::vector<Facts>* out, int depth) {
 // YAML → JSON. Scalars stay strings; the reader accepts numbers as strings. Aliases share
 // nodes in yaml-cpp but are copied here, so `budget` caps the nodes written: a few lines of
 // nested aliases ("billion laughs") would otherwise expand without end.
-json ToJson(const YAML::Node& node, int depth, int* budget) {
-  if (depth > 64 || --*budget < 0) return nullptr;
-  switch (node.Type()) {
-    case YAML::NodeType::Map: {
-      json obj = json::object();
-      for (const auto& kv : node) {
-        if (!kv.first.IsScalar()) continue;
-        obj[kv.first.Scalar()] = ToJson(kv.second, depth + 1, budget);
-      }
-      return obj;
-    }
-    case YAML::NodeType::Sequence: {
-      json arr = json::array();
-      for (const auto& item : node) arr.push_back(ToJson(item, depth + 1, budget));
-      return arr;
-    }
-    case YAML::NodeType::Scalar:
-      return node.Scalar();
-    default:
-      return nullptr;
+// Builds the JSON tree straight from yaml-cpp's parse events. Aliases become null (kubectl
+// never writes anchors, and expanding them is how a small text becomes a huge tree); a mapping
+// key that is not a scalar drops its entry.
+class JsonBuilder : public YAML::EventHandler {
+ public:
+  json TakeRoot() { return std::move(root_); }
+  // Where the document began: a document that starts where the previous one did consumed no
+  // token (see ParseYaml).
+  int DocumentStart() const { return document_start_; }
+
+  void OnDocumentStart(const YAML::Mark& mark) override { document_start_ = mark.pos; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark&, YAML::anchor_t) override { Add(nullptr); }
+  void OnAlias(const YAML::Mark&, YAML::anchor_t) override { Add(nullptr); }
+  void OnScalar(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                const std::string& value) override {
+    Add(value);
   }
-}
+  void OnSequenceStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    open_.push_back({json::array(), std::nullopt});
+  }
+  void OnMapStart(const YAML::Mark&, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    open_.push_back({json::object(), std::nullopt});
+  }
+  void OnSequenceEnd() override { Close(); }
+  void OnMapEnd() override { Close(); }
+
+ private:
+  struct Open {
+    json value;
+    std::optional<json> key;  // a mapping's key, until its value arrives
+  };
+
+  void Close() {
+    if (open_.empty()) return;
+    json done = std::move(open_.back().value);
+    open_.pop_back();
+    Add(std::move(done));
+  }
+
+  void Add(json value) {
+    if (open_.empty()) {
+      root_ = std::move(value);
+      return;
+    }
+    Open& top = open_.back();
+    if (top.value.is_array()) {
+      top.value.push_back(std::move(value));
+    } else if (!top.key) {
+      top.key = std::move(value);
+    } else {
+      if (top.key->is_string()) top.value[top.key->get<std::string>()] = std::move(value);
+      top.key.reset();
+    }
+  }
+
+  json root_;
+  std::vector<Open> open_;
+  int document_start_ = 0;
+};
 
 // Cuts truncated JSON after its last complete value and closes the open brackets.
 std::string RepairJson(std::string_view text) {
@@ -208,22 +253,13 @@ bool ParseJson(std::string_view text, json* out) {
   return !out->is_discarded();
 }
 
-// yaml-cpp 0.7 mishandles flow collections ({...}, [...]): deep nesting overflows the stack,
-// and malformed ones (a JSON paste cut in the middle) can make it loop forever (found by the
-// fuzzers). kubectl's YAML uses block style, with flow only for balanced `{}` and `[]`, so a
-// document that starts with flow, nests deep or leaves a bracket open is not given to it.
+// yaml-cpp 0.7 recurses once per nested flow collection ({...}, [...]), so deep nesting
+// overflows the stack. kubectl's YAML uses block style, with flow only for balanced `{}` and
+// `[]`: a document that starts with flow (JSON, cut or not), nests deep or leaves a bracket
+// open is not given to it.
 bool UnsafeForYaml(std::string_view text) {
   size_t first = text.find_first_not_of(" \t\r\n");
   if (first != std::string_view::npos && (text[first] == '{' || text[first] == '[')) return true;
-  // yaml-cpp never returns from a document whose first content starts with ',' when more lines
-  // follow (the fuzzers found `2c 8e 8e 2c 8e` and a pod YAML behind ",c-id:"). kubectl's YAML
-  // never starts a line with ',': such text is not given to it.
-  for (std::string_view rest = text; !rest.empty();) {
-    size_t nl = rest.find('\n');
-    std::string_view line = text::Trim(rest.substr(0, nl));
-    if (line.starts_with(',')) return true;
-    rest = nl == std::string_view::npos ? std::string_view() : rest.substr(nl + 1);
-  }
   int depth = 0;
   for (char c : text) {
     if (c == '[' || c == '{') {
@@ -262,10 +298,16 @@ std::vector<Facts> ParseYaml(std::string_view text) {
   for (int attempt = 0; attempt < 8 && !doc.empty(); ++attempt) {
     try {
       std::vector<Facts> out;
-      // Plain YAML has fewer nodes than half its bytes; only aliases can exceed that.
-      int budget = 4096 + static_cast<int>(std::min<size_t>(doc.size() / 2, 1 << 24));
-      for (const YAML::Node& node : YAML::LoadAll(doc)) {
-        CollectPods(ToJson(node, 0, &budget), &out, 0);
+      std::istringstream stream(doc);
+      YAML::Parser parser(stream);
+      std::optional<int> previous_start;
+      for (JsonBuilder builder; parser.HandleNextDocument(builder);) {
+        // yaml-cpp 0.7 ends a document on a token it cannot place (a ',' after the root, as in
+        // `--- ,` or `"x" , y`) without consuming it, and starts the next one on the same
+        // token: LoadAll never returns (fixed upstream in 0.8). Stop when no token was consumed.
+        if (previous_start == builder.DocumentStart()) break;
+        previous_start = builder.DocumentStart();
+        CollectPods(builder.TakeRoot(), &out, 0);
       }
       return out;
     } catch (const std::exception&) {

@@ -224,15 +224,35 @@ TEST(RulesTest, GetPodsRowsShorterThanTheHeaderAreSkipped) {
   EXPECT_EQ(pods[0].status_word, "Error");
 }
 
-// Found by the fuzzers: yaml-cpp never returns from a document that starts with ',' (these 5
-// bytes; a pod YAML behind ",c-id:"). Such text, and text with no key a pod has, is not parsed.
-TEST(RulesTest, YamlWithoutAnyPodKeyIsNotParsed) {
+// Found by the fuzzers: yaml-cpp 0.7 never returns from LoadAll when a ',' follows a
+// document's root or stands in its place (these 5 bytes; `--- {}, "x": 1`; a pod YAML behind
+// ",c-id:"). The parse stops at the first document that consumes nothing.
+TEST(RulesTest, YamlWithACommaWhereNoNodeCanGoEndsTheParse) {
   EXPECT_TRUE(ParsePodObjects(std::string("\x2c\x8e\x8e\x2c\x8e"), true).empty());
+  EXPECT_TRUE(ParsePodObjects("--- ,\nstatus:\n  phase: Failed\n", true).empty());
+  EXPECT_TRUE(ParsePodObjects("--- {}, \"x\": 1\n  conditions:\n    - t\n", true).empty());
   EXPECT_TRUE(ParsePodObjects("# pasted\n  ,c-id: \"5\"\nspec:\n  nodeName: x\n", true).empty());
-  std::vector<Facts> pods =
-      ParsePodObjects("kind: Pod\nmetadata:\n  name: app-exec-3\nstatus:\n  phase: Failed\n", true);
-  ASSERT_EQ(pods.size(), 1u);
+  std::vector<Facts> pods = ParsePodObjects(
+      "kind: Pod\nmetadata:\n  name: app-exec-3\nstatus:\n  phase: Failed\n"
+      "---\nkind: Pod\nmetadata:\n  name: app-exec-4\n",
+      true);
+  ASSERT_EQ(pods.size(), 2u);
   EXPECT_EQ(pods[0].pod_name, "app-exec-3");
+  EXPECT_EQ(pods[1].pod_name, "app-exec-4");
+}
+
+// An alias is read as null, not expanded: a few lines of anchors cannot become a huge tree.
+TEST(RulesTest, YamlAliasesAreNotExpanded) {
+  std::vector<Facts> pods = ParsePodObjects(
+      "kind: Pod\nmetadata:\n  name: &n app-exec-5\n  labels: {a: *n}\nstatus:\n  reason: *n\n",
+      true);
+  ASSERT_EQ(pods.size(), 1u);
+  EXPECT_EQ(pods[0].pod_name, "app-exec-5");
+  EXPECT_TRUE(pods[0].pod_reason.empty());
+}
+
+TEST(RulesTest, YamlWithoutAnyPodKeyIsNotParsed) {
+  EXPECT_TRUE(ParsePodObjects("just: some\nother: mapping\n", true).empty());
 }
 
 TEST(RulesTest, DiagnoseExecutorEnd) {
