@@ -29,11 +29,14 @@ constexpr const char* kUsage =
     "\n"
     "Says why each Spark driver or executor in the inputs ended. Each input may be a pod\n"
     "object (kubectl get pod -o json|yaml, one pod or a List), kubectl describe pod output,\n"
-    "a kubectl get pods table, a Spark driver log or a Spark event log; the kind is detected.\n"
-    "'-' reads standard input.\n"
+    "a kubectl get pods table, a Spark driver log or a Spark event log, or a fragment of any\n"
+    "of them (an Events table, kernel OOM-killer lines, one kubectl error line); the kind is\n"
+    "detected. '-' reads standard input. Inputs about one app are read together: one verdict\n"
+    "per driver/executor, the most direct evidence deciding.\n"
     "\n"
     "  --format json  one JSON object per line per driver/executor found (default):\n"
-    "                 source, subject, id, reason, exit_code, evidence, advice\n"
+    "                 source, subject, id, reason, confidence (high|medium|low),\n"
+    "                 exit_code, evidence, advice\n"
     "  --format text  a short table for people\n"
     "\n"
     "Exit status: 0 when every input was read, 2 when one could not be read or on usage\n"
@@ -103,6 +106,7 @@ void PrintJson(const Diagnosis& d, std::ostream& out) {
       << ", \"subject\": " << JsonString(classify::SubjectName(d.subject))
       << ", \"id\": " << (d.id ? JsonString(*d.id) : "null")
       << ", \"reason\": " << JsonString(ExitReasonName(d.reason))
+      << ", \"confidence\": " << JsonString(classify::ConfidenceName(d.strength))
       << ", \"exit_code\": " << (d.exit_code ? std::to_string(*d.exit_code) : "null")
       << ", \"evidence\": " << JsonString(d.evidence) << ", \"advice\": " << JsonString(d.advice)
       << "}\n";
@@ -115,14 +119,15 @@ std::string Cut(std::string_view s, size_t max) {
 
 void PrintTable(const std::vector<Diagnosis>& ds, std::ostream& out) {
   std::vector<std::vector<std::string>> rows = {
-      {"SOURCE", "SUBJECT", "ID", "REASON", "EXIT", "EVIDENCE"}};
+      {"SOURCE", "SUBJECT", "ID", "REASON", "CONFIDENCE", "EXIT", "EVIDENCE"}};
   for (const Diagnosis& d : ds) {
     rows.push_back(
         {TerminalText(Cut(d.source, 30)), std::string(classify::SubjectName(d.subject)),
          TerminalText(Cut(d.id.value_or("-"), 30)), std::string(ExitReasonName(d.reason)),
+         std::string(classify::ConfidenceName(d.strength)),
          d.exit_code ? std::to_string(*d.exit_code) : "-", TerminalText(Cut(d.evidence, 90))});
   }
-  std::vector<size_t> width(6, 0);
+  std::vector<size_t> width(rows[0].size(), 0);
   for (const auto& row : rows) {
     for (size_t i = 0; i < row.size(); ++i) width[i] = std::max(width[i], row[i].size());
   }
@@ -247,14 +252,14 @@ int RunDiagnoseCommand(const std::vector<std::string>& args, std::istream& stdin
     if (!ok) {
       err << "sparkd diagnose: " << TerminalText(file) << ": " << TerminalText(why) << "\n";
       status = 2;
-      continue;
-    }
-    if (options.json) {
-      for (const Diagnosis& d : all) PrintJson(d, out);
-      all.clear();
     }
   }
-  if (!options.json && !all.empty()) PrintTable(all, out);
+  all = classify::OneVerdictPerSubject(std::move(all));
+  if (options.json) {
+    for (const Diagnosis& d : all) PrintJson(d, out);
+  } else if (!all.empty()) {
+    PrintTable(all, out);
+  }
   return status;
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -32,13 +33,44 @@ TEST(DiagnoseCommandTest, JsonOneObjectPerSubject) {
   int count = 0;
   while (std::getline(lines, line)) {
     ++count;
-    for (const char* key : {"\"source\": ", "\"subject\": ", "\"id\": ", "\"reason\": ",
-                            "\"exit_code\": ", "\"evidence\": ", "\"advice\": "}) {
+    for (const char* key :
+         {"\"source\": ", "\"subject\": ", "\"id\": ", "\"reason\": ", "\"confidence\": ",
+          "\"exit_code\": ", "\"evidence\": ", "\"advice\": "}) {
       EXPECT_NE(line.find(key), std::string::npos) << key << " in " << line;
     }
   }
   EXPECT_EQ(count, 4);
-  EXPECT_NE(r.out.find("\"reason\": \"OOM_KILLED\", \"exit_code\": null"), std::string::npos);
+  // A STATUS word alone is weak evidence, and says so.
+  EXPECT_NE(r.out.find("\"reason\": \"OOM_KILLED\", \"confidence\": \"low\", \"exit_code\": null"),
+            std::string::npos)
+      << r.out;
+}
+
+// Two inputs about executor 3 (its pod, and a driver log line about it) give one verdict: the
+// pod's OOMKilled beats the log's heartbeat inference, which stays quoted in the evidence.
+TEST(DiagnoseCommandTest, InputsAboutOneSubjectGiveOneVerdict) {
+  // The weaker input first: the verdict does not depend on the order.
+  Result r = RunCli({"-", Sample("01-executor-oomkilled.json")},
+                    "24/01/01 10:00:00 ERROR TaskSchedulerImpl: Lost executor 3 on 10.0.0.5: "
+                    "Executor heartbeat timed out after 120000 ms\n");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
+  EXPECT_NE(r.out.find("\"id\": \"3\", \"reason\": \"OOM_KILLED\", \"confidence\": \"high\""),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("\"source\": \"-, /"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("weaker evidence said HEARTBEAT_TIMEOUT"), std::string::npos) << r.out;
+}
+
+// A paste that is not a whole log, pod or table is still read line by line, as DiagnoseText
+// reads it: one kubelet Events row is an eviction.
+TEST(DiagnoseCommandTest, OneEventsRowFromStdinIsRead) {
+  Result r = RunCli({"-"},
+                    "  Warning  Evicted  3m  kubelet  The node was low on resource: memory. "
+                    "Container spark-kubernetes-executor was using 5Gi, which exceeds its request "
+                    "of 4Gi.\n");
+  EXPECT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("\"reason\": \"EVICTED\""), std::string::npos) << r.out;
 }
 
 TEST(DiagnoseCommandTest, ExitCodeAndNullId) {

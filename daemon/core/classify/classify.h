@@ -74,6 +74,17 @@ class LogClassifier {
 // to reject binary input.
 std::vector<Diagnosis> DiagnoseText(std::string_view text, std::string_view source);
 
+// One diagnosis per subject (its kind and executor id or pod name; an unnamed subject only
+// within its source), in order of first appearance: the strongest wins; the sources of the
+// others are added to its source and, when they said another reason, their evidence to its
+// evidence. DiagnoseText returns its result this way; callers that read several inputs about
+// one app combine them with it.
+std::vector<Diagnosis> OneVerdictPerSubject(std::vector<Diagnosis> diagnoses);
+
+// How far to trust a diagnosis of this strength: "high" (the pod's own status or an exit code
+// Spark or the kernel gives), "medium" (a log's inference), "low" (a lone status word).
+std::string_view ConfidenceName(int strength);
+
 // A Kubernetes Event about a pod: its reason and message (what `kubectl describe` lists).
 struct PodEvent {
   std::string type;  // Normal, Warning

@@ -1,5 +1,7 @@
 // Input-kind detection and the one-call entry points.
+#include <algorithm>
 #include <string>
+#include <vector>
 
 #include "daemon/core/classify/classify.h"
 #include "daemon/core/classify/facts.h"
@@ -171,7 +173,7 @@ std::vector<Diagnosis> DiagnoseText(std::string_view input, std::string_view sou
     case InputKind::kLog: {
       LogClassifier classifier{std::string(source)};
       classifier.AddChunk(input);
-      return OrFromFragmentLines(classifier.Finish(), input, source);
+      return OneVerdictPerSubject(classifier.Finish());
     }
     case InputKind::kPodJson:
     case InputKind::kPodYaml:
@@ -194,7 +196,50 @@ std::vector<Diagnosis> DiagnoseText(std::string_view input, std::string_view sou
     out.push_back(NothingFound(source, "missing: looked like " + std::string(InputKindName(kind)) +
                                            " but no pod could be read from it"));
   }
-  return OrFromFragmentLines(std::move(out), input, source);
+  return OneVerdictPerSubject(OrFromFragmentLines(std::move(out), input, source));
+}
+
+std::string_view ConfidenceName(int strength) {
+  if (strength >= 80) return "high";
+  if (strength >= 50) return "medium";
+  return "low";
+}
+
+std::vector<Diagnosis> OneVerdictPerSubject(std::vector<Diagnosis> diagnoses) {
+  // A subject is its kind and id (executor id or pod name); one the text did not name is only
+  // itself within its source.
+  auto key = [](const Diagnosis& d) {
+    std::string id = d.id.value_or(d.pod_name);
+    return std::string(SubjectName(d.subject)) + "\n" + (id.empty() ? "?" + d.source : id);
+  };
+  std::vector<Diagnosis> out;
+  std::vector<std::string> keys;
+  std::vector<std::vector<std::string>> sources;
+  for (Diagnosis& d : diagnoses) {
+    std::string k = key(d);
+    auto at = std::find(keys.begin(), keys.end(), k);
+    if (at == keys.end()) {
+      keys.push_back(std::move(k));
+      sources.push_back({d.source});
+      out.push_back(std::move(d));
+      continue;
+    }
+    size_t index = static_cast<size_t>(at - keys.begin());
+    Diagnosis& held = out[index];
+    std::vector<std::string>& seen = sources[index];
+    if (std::find(seen.begin(), seen.end(), d.source) == seen.end()) seen.push_back(d.source);
+    if (d.strength > held.strength) std::swap(held, d);
+    const Diagnosis& weaker = d;
+    if (weaker.reason != held.reason && weaker.reason != ExitReason::kUnknown) {
+      held.evidence += "; weaker evidence said " + std::string(ExitReasonName(weaker.reason)) +
+                       ": " + text::Evidence(weaker.evidence, 160);
+    }
+  }
+  for (size_t i = 0; i < out.size(); ++i) {
+    out[i].source = sources[i].front();
+    for (size_t j = 1; j < sources[i].size(); ++j) out[i].source += ", " + sources[i][j];
+  }
+  return out;
 }
 
 Diagnosis DiagnoseExecutorEnd(std::string_view executor_id, std::optional<int> exit_code,

@@ -75,6 +75,10 @@ std::vector<Facts> ParseGetPods(std::string_view text);
 // Facts from the lines of a fragment that no parser read as a whole (Events rows, kubelet and
 // kernel messages, `kubectl` errors, allocator lines); nullopt when no line is evidence.
 std::optional<Facts> ReadFragmentLines(std::string_view text);
+// The same one line at a time (the log classifier reads every line it streams this way too).
+void ReadFragmentLine(std::string_view line, Facts* facts);
+// True when `facts` gathered by ReadFragmentLine hold any evidence.
+bool HasFragmentEvidence(const Facts& facts);
 
 // Reads a Spark removal / loss text (one or several lines of it) into `facts`: exit codes,
 // container status paragraphs (both forms), heartbeat, decommission, kill and loss wording.

@@ -41,7 +41,9 @@ void NamePod(std::string_view line, Facts* f) {
   }
 }
 
-void ReadLine(std::string_view line, Facts* f) {
+}  // namespace
+
+void ReadFragmentLine(std::string_view line, Facts* f) {
   const std::string ev = text::Evidence(line);
   bool known = true;
   if (Contains(line, "OOMKilled") || Contains(line, "OOMKilling") ||
@@ -89,21 +91,21 @@ void ReadLine(std::string_view line, Facts* f) {
   if (known) NamePod(line, f);
 }
 
-}  // namespace
+bool HasFragmentEvidence(const Facts& f) {
+  bool waiting = !f.containers.empty() && !f.containers.front().waiting_reason.empty();
+  return !f.oom_killed.empty() || !f.evicted.empty() || !f.unschedulable.empty() || waiting ||
+         !f.killed_by_driver.empty() || !f.disruption.empty() || !f.node_lost.empty() ||
+         f.exit_code || f.phase == "Succeeded";
+}
 
 std::optional<Facts> ReadFragmentLines(std::string_view input) {
   Facts f;
   while (!input.empty()) {
     size_t nl = input.find('\n');
-    std::string_view line = input.substr(0, nl);
+    ReadFragmentLine(input.substr(0, nl), &f);
     input = nl == std::string_view::npos ? std::string_view() : input.substr(nl + 1);
-    ReadLine(line, &f);
   }
-  bool waiting = !f.containers.empty() && !f.containers.front().waiting_reason.empty();
-  bool found = !f.oom_killed.empty() || !f.evicted.empty() || !f.unschedulable.empty() || waiting ||
-               !f.killed_by_driver.empty() || !f.disruption.empty() || !f.node_lost.empty() ||
-               f.exit_code || f.phase == "Succeeded";
-  if (!found) return std::nullopt;
+  if (!HasFragmentEvidence(f)) return std::nullopt;
   return f;
 }
 

@@ -2,6 +2,7 @@
 // searches); only lines that can carry evidence are looked at further. A "context" ties the
 // continuation lines of a multi-line Spark message (container statuses, stack traces, the
 // pod status watcher's blocks) to the executor or driver its first line named.
+#include <algorithm>
 #include <string>
 #include <unordered_map>
 
@@ -82,6 +83,7 @@ struct LogClassifier::State {
   size_t lines = 0;
   bool executor_self_log = false;
   bool app_stopping = false;
+  Facts fragment;  // single-line evidence (ReadFragmentLine), used when no subject is decided
 
   Facts* Subject(std::string_view id) {
     std::string key(id);
@@ -178,6 +180,7 @@ void LogClassifier::AddLine(std::string_view line) {
   ++s.lines;
   if (line.size() > kMaxLine) line = line.substr(0, kMaxLine);
   if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  ReadFragmentLine(line, &s.fragment);
   if (!line.empty() && line.front() == '{' && Contains(line.substr(0, 64), "\"Event\"")) {
     EventLogLine(line, [&s](std::string_view id) { return s.Subject(id); });
     return;
@@ -292,6 +295,17 @@ std::vector<Diagnosis> LogClassifier::Finish() {
         std::to_string(s.lines) + " lines";
     d.advice = AdviceFor(ExitReason::kUnknown);
     out.push_back(std::move(d));
+  }
+  // A log that decides no subject may still hold lines that say what happened (an Events row,
+  // a kubelet or kernel message pasted among the log lines).
+  bool all_unknown = std::all_of(
+      out.begin(), out.end(), [](const Diagnosis& d) { return d.reason == ExitReason::kUnknown; });
+  if (all_unknown && HasFragmentEvidence(s.fragment)) {
+    Diagnosis d = Decide(s.fragment);
+    if (d.reason != ExitReason::kUnknown) {
+      d.source = s.source;
+      out = {std::move(d)};
+    }
   }
   std::string source = std::move(s.source);
   *state_ = State{};

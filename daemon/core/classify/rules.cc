@@ -220,7 +220,19 @@ Diagnosis UnknownRule(const Context& c) {
   } else {
     ev = "missing: no exit code, container status, pod reason or executor loss message found";
   }
-  return Make(c, ExitReason::kUnknown, ev, 5, std::nullopt);
+  Diagnosis d = Make(c, ExitReason::kUnknown, ev, 5, std::nullopt);
+  // Name the commands that show what is missing, for this subject when the text named it.
+  std::string pod = f.pod_name.empty() ? "POD" : f.pod_name;
+  d.advice = "Not enough evidence: kubectl get pod " + pod +
+             " -o yaml shows its containers' exit codes and termination reasons, kubectl "
+             "describe pod " +
+             pod + " its Events";
+  if (f.subject == Subject::kExecutor) {
+    d.advice += "; or add the driver log (kubectl logs DRIVER-POD) around \"Lost executor " +
+                (f.id.empty() || f.id == f.pod_name ? std::string("N") : f.id) + "\"";
+  }
+  d.advice += ".";
+  return d;
 }
 
 }  // namespace
