@@ -22,6 +22,12 @@ void Waiting(Facts* f, const char* reason, std::string_view line) {
   f->containers.front().waiting_message = text::Evidence(line);
 }
 
+// describe's `Reason:  NodeShutdown` (the pod's status.reason, or a container state's).
+bool IsPodReasonLine(std::string_view line, std::string_view reason) {
+  line = text::Trim(line);
+  return line.starts_with("Reason:") && text::Trim(line.substr(7)) == reason;
+}
+
 // The pod a line names, when it is a Spark pod name (…-driver, …-exec-N).
 void NamePod(std::string_view line, Facts* f) {
   if (!f->pod_name.empty()) return;
@@ -71,7 +77,9 @@ void ReadFragmentLine(std::string_view line, Facts* f) {
              Contains(line, "PreemptionByKubeScheduler") ||
              Contains(line, "preempting to accommodate")) {
     if (f->disruption.empty()) f->disruption = "PreemptionByScheduler", f->disruption_message = ev;
-  } else if (Contains(line, "node shutdown") || Contains(line, "NodeNotReady")) {
+  } else if (Contains(line, "node shutdown") || Contains(line, "node is shutting down") ||
+             Contains(line, "NodeNotReady") || IsPodReasonLine(line, "NodeShutdown") ||
+             IsPodReasonLine(line, "Shutdown") || IsPodReasonLine(line, "NodeLost")) {
     if (f->node_lost.empty()) f->node_lost = ev;
   } else if (Contains(line, "Started container") && !f->containers.empty()) {
     f->containers.front().waiting_reason.clear();  // what failed before cleared up
