@@ -229,7 +229,7 @@ std::optional<ProcessId> ProcessId::Parse(std::string_view text) {
   return id;
 }
 
-std::optional<uint64_t> ProcessStartTime(pid_t pid) {
+std::optional<uint64_t> ProcessStartTime(pid_t pid, bool even_if_ended) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat;
   if (!std::getline(in, stat)) return std::nullopt;
@@ -240,7 +240,7 @@ std::optional<uint64_t> ProcessStartTime(pid_t pid) {
   std::string field;
   std::string state;
   fields >> state;  // field 3
-  if (state == "Z" || state == "X") return std::nullopt;
+  if (!even_if_ended && (state == "Z" || state == "X")) return std::nullopt;
   for (int i = 4; i < 22 && fields >> field; ++i) {
   }
   uint64_t start = 0;
@@ -299,8 +299,9 @@ StatusOr<ProcessId> SpawnDetached(const SpawnOptions& options) {
     return FailedPrecondition(text);
   }
   ProcessId id{pid, 0};
-  // Not reaped before the reaper has it, so the pid cannot be reused: the start time is ours.
-  if (auto start = ProcessStartTime(pid)) id.start_time = *start;
+  // Not reaped before the reaper has it, so the pid cannot be reused: the start time is ours,
+  // even when a quick job has already exited (a zombie keeps its stat).
+  if (auto start = ProcessStartTime(pid, /*even_if_ended=*/true)) id.start_time = *start;
   ChildReaper::Get().Watch(pid);
   return id;
 }

@@ -54,8 +54,9 @@ StatusOr<ProcessId> SpawnDetached(const SpawnOptions& options);
 // "Argument list too long (E2BIG)": strerror with the errno's symbolic name.
 std::string ErrnoText(int error);
 
-// The kernel start time of `pid`, nullopt if there is no such (non-zombie) process.
-std::optional<uint64_t> ProcessStartTime(pid_t pid);
+// The kernel start time of `pid`, nullopt if there is no such process or, unless
+// `even_if_ended`, it has ended and waits to be reaped (a zombie).
+std::optional<uint64_t> ProcessStartTime(pid_t pid, bool even_if_ended = false);
 
 // True while the process runs (a zombie counts as ended; the reaper collects it).
 bool IsRunning(const ProcessId& id);
