@@ -28,6 +28,23 @@ def get_provider_info() -> dict[str, Any]:
         "triggers": [
             {"integration-name": "sparkd", "python-modules": ["sparkd_provider.triggers.sparkd"]}
         ],
+        # Read by the operator with the same default when Airflow has not loaded provider config.
+        "config": {
+            "sparkd": {
+                "description": "Defaults of the sparkd operator.",
+                "options": {
+                    "default_deferrable": {
+                        "description": "Whether a sparkK8sJob task that does not pass `deferrable` "
+                        "waits in the triggerer (True) or polls in its worker (False). Airflow's "
+                        "[operators] default_deferrable is not read.",
+                        "version_added": "0.1.0",
+                        "type": "boolean",
+                        "example": "False",
+                        "default": "True",
+                    }
+                },
+            }
+        },
         "extra-links": [
             "sparkd_provider.links.SparkUiLink",
             "sparkd_provider.links.DriverLogsLink",

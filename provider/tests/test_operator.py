@@ -191,3 +191,71 @@ def test_fatal_error_event_from_the_trigger_is_not_retried(
 
 def test_templated_fields() -> None:
     assert set(SparkK8sJobOperator.template_fields) == {"args", "conf", "file", "name"}
+
+
+@pytest.fixture
+def airflow_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Airflow's configuration as shipped: no deferrable option set anywhere."""
+    monkeypatch.delenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", raising=False)
+    monkeypatch.delenv("AIRFLOW__SPARKD__DEFAULT_DEFERRABLE", raising=False)
+
+
+@pytest.mark.usefixtures("airflow_defaults")
+def test_defers_by_default_although_airflow_ships_default_deferrable_false(
+    sparkd: FakeSparkd, ti: RecordingTI
+) -> None:
+    from airflow.configuration import conf
+
+    # What makes this test mean something: following Airflow's option would poll.
+    assert conf.getboolean("operators", "default_deferrable") is False
+    operator = sparkK8sJob(task_id="spark", file="local:///jobs/pi.py", sparkd_conn_id=CONN_ID)
+    assert operator.deferrable is True
+    with pytest.raises(TaskDeferred):
+        operator.execute({"ti": ti})
+    assert sparkd.calls == ["SubmitJob"]
+
+
+@pytest.mark.usefixtures("airflow_defaults")
+@pytest.mark.parametrize(
+    ("setting", "argument", "expected"),
+    [
+        ("False", None, False),  # the provider-level setting turns deferral off ...
+        ("False", True, True),  # ... unless the task asks for it
+        ("True", False, False),
+        (None, False, False),
+    ],
+)
+def test_provider_setting_and_argument_decide_deferral(
+    monkeypatch: pytest.MonkeyPatch, setting: str | None, argument: bool | None, expected: bool
+) -> None:
+    if setting is not None:
+        monkeypatch.setenv("AIRFLOW__SPARKD__DEFAULT_DEFERRABLE", setting)
+    options = {} if argument is None else {"deferrable": argument}
+    assert sparkK8sJob(task_id="t", file="pi.py", **options).deferrable is expected
+
+
+@pytest.mark.usefixtures("airflow_defaults")
+def test_airflow_operators_default_deferrable_is_not_what_decides(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", "False")
+    assert sparkK8sJob(task_id="t", file="pi.py").deferrable is True
+
+
+@pytest.mark.usefixtures("airflow_defaults")
+def test_dag_default_args_can_turn_deferral_off() -> None:
+    from airflow.sdk import DAG
+
+    with DAG(dag_id="d", schedule=None, default_args={"deferrable": False}):
+        assert sparkK8sJob(task_id="t", file="pi.py").deferrable is False
+
+
+@pytest.mark.usefixtures("airflow_defaults")
+def test_a_setting_that_is_not_a_boolean_names_the_option(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from airflow.exceptions import AirflowConfigException
+
+    monkeypatch.setenv("AIRFLOW__SPARKD__DEFAULT_DEFERRABLE", "sometimes")
+    with pytest.raises(AirflowConfigException, match=r'"default_deferrable" key in "sparkd"'):
+        sparkK8sJob(task_id="t", file="pi.py")

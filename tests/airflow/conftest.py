@@ -16,6 +16,8 @@ AIRFLOW = str(Path(sys.executable).with_name("airflow"))
 def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A throwaway AIRFLOW_HOME with a SQLite metadata DB; set before Airflow is imported."""
     home = tmp_path_factory.mktemp("airflow_home")
+    for option in ("AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE", "AIRFLOW__SPARKD__DEFAULT_DEFERRABLE"):
+        os.environ.pop(option, None)
     os.environ.update(
         {
             "AIRFLOW_HOME": str(home),
@@ -29,7 +31,8 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def airflow_env(home: Path, grpc_addr: str, http_url: str, token: str) -> dict[str, str]:
     """The environment of `airflow` commands with a migrated metadata DB under `home` and the
-    connection `sparkd_default` to the daemon at `grpc_addr`/`http_url`."""
+    connection `sparkd_default` to the daemon at `grpc_addr`/`http_url`. No deferrable option is
+    set: the operator must defer on Airflow's shipped configuration."""
     host, port = grpc_addr.rsplit(":", 1)
     conn = {
         "conn_type": "sparkd",
@@ -44,7 +47,6 @@ def airflow_env(home: Path, grpc_addr: str, http_url: str, token: str) -> dict[s
         "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
-        "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "True",
         "AIRFLOW_CONN_SPARKD_DEFAULT": json.dumps(conn),
     }
     subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)

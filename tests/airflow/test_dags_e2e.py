@@ -70,6 +70,9 @@ def test_pyspark_dag_succeeds_with_report_and_links(env: dict[str, str]) -> None
     run = _dags_test(env, "sparkd_pyspark_pi", "2026-01-01T00:00:00+00:00")
     log = run.stdout + run.stderr
     assert run.returncode == 0, log[-5000:]
+    # Deferred with no deferrable option set anywhere (Airflow ships [operators] False).
+    assert "Pausing task as DEFERRED" in log
+    assert "[DAG TEST] running trigger in line" in log
     assert "Final report" in log
     assert "SUCCEEDED" in log
     assert "Pi is roughly" in log
@@ -105,8 +108,9 @@ def test_second_run_of_the_same_task_reattaches(env: dict[str, str]) -> None:
 
 
 def test_killed_task_cancels_its_job(env: dict[str, str]) -> None:
-    # Polling mode: the task itself waits, so the kill reaches the operator's on_kill.
-    polling = {**env, "AIRFLOW__OPERATORS__DEFAULT_DEFERRABLE": "False"}
+    # Polling mode, by the provider's setting: the task itself waits, so the kill reaches the
+    # operator's on_kill.
+    polling = {**env, "AIRFLOW__SPARKD__DEFAULT_DEFERRABLE": "False"}
     task = subprocess.Popen(
         [AIRFLOW, "dags", "test", "sparkd_sleep", "2026-01-01T00:00:00+00:00"],
         env=polling,
@@ -131,6 +135,7 @@ def test_killed_task_cancels_its_job(env: dict[str, str]) -> None:
             "the job to be cancelled",
             timeout=120,
         )
+        assert "DEFERRED" not in (task.stdout.read() if task.stdout else "")
     finally:
         if task.poll() is None:
             task.kill()

@@ -35,7 +35,8 @@ class SparkK8sJobOperator(BaseOperator):
     (`reattach_policy="reattach"`, the default: a failed or cancelled earlier job is not reused)
     or submits a fresh job per try (`reattach_policy="fresh"`, key suffix `/try-N`). The job id
     and the links go to XCom before the wait. The wait is deferred to the triggerer unless
-    `deferrable=False`; then the worker polls. Killing the task cancels the job.
+    `deferrable=False` (or `[sparkd] default_deferrable = False` for every task that does not
+    say); then the worker polls. Killing the task cancels the job.
     """
 
     template_fields: Sequence[str] = ("args", "conf", "file", "name")
@@ -199,8 +200,15 @@ class SparkK8sJobOperator(BaseOperator):
             self.hook.cancel_job(self.job_id, reason="Airflow task killed")
 
 
+DEFERRABLE_SECTION, DEFERRABLE_OPTION = "sparkd", "default_deferrable"
+
+
 def conf_default_deferrable() -> bool:
-    return airflow_conf.getboolean("operators", "default_deferrable", fallback=True)
+    """What `deferrable=None` means: `[sparkd] default_deferrable`, env
+    `AIRFLOW__SPARKD__DEFAULT_DEFERRABLE`, True unless set. Airflow's own `[operators]
+    default_deferrable` is not read: it ships False, so following it would hold a worker slot
+    for the whole Spark job in every deployment that never changed it."""
+    return airflow_conf.getboolean(DEFERRABLE_SECTION, DEFERRABLE_OPTION, fallback=True)
 
 
 @contextlib.contextmanager
