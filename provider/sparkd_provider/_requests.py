@@ -188,11 +188,14 @@ def job_request(
     py_files: Sequence[str] = (),
     jars: Sequence[str] = (),
     files: Sequence[str] = (),
+    local_mode: str = "",
 ) -> jobs_pb2.JobRequest:
     """Builds the JobRequest from the operator's named options; unset options stay unset.
 
     `secret_env` maps a variable to `"secret:key"`, a key of one of the team's secrets: the
-    value never passes through Airflow, the request or the daemon's database.
+    value never passes through Airflow, the request or the daemon's database. `local_mode` is
+    the local backend's `threads` (local[N], one JVM) or `cluster` (local-cluster[...], one JVM
+    per executor, as `sparkd run --local-cluster`); empty leaves it to the daemon.
     """
     request = jobs_pb2.JobRequest(
         name=name,
@@ -220,8 +223,18 @@ def job_request(
         py_files=list(py_files),
         jars=list(jars),
         files=list(files),
+        local_mode=_local_mode(local_mode),
     )
     return request
+
+
+def _local_mode(name: str) -> int:
+    modes = {core: jobs_pb2.LocalMode.Value(enum) for enum, core in _CORE_LOCAL_MODES.items()}
+    if not name:
+        return jobs_pb2.LOCAL_MODE_UNSPECIFIED
+    if name not in modes:
+        raise ValueError(f'local_mode: "{name}" is not one of {", ".join(modes)}')
+    return modes[name]
 
 
 def _secret_refs(mapping: Mapping[str, str] | None) -> dict[str, jobs_pb2.SecretKeyRef]:

@@ -70,6 +70,7 @@ class SparkK8sJobOperator(BaseOperator):
         py_files: Sequence[str] = (),
         jars: Sequence[str] = (),
         files: Sequence[str] = (),
+        local_mode: str = "",
         sparkd_conn_id: str = SparkdHook.default_conn_name,
         reattach_policy: rq.ReattachPolicy | str = rq.ReattachPolicy.REATTACH,
         deferrable: bool | None = None,
@@ -101,6 +102,7 @@ class SparkK8sJobOperator(BaseOperator):
             "py_files": list(py_files),
             "jars": list(jars),
             "files": list(files),
+            "local_mode": local_mode,
         }
         self.sparkd_conn_id = sparkd_conn_id
         self.reattach_policy = rq.ReattachPolicy(reattach_policy)
