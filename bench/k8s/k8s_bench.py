@@ -15,7 +15,11 @@ it; run by hand.
    seconds makes in the same window.
 3. watch: executors churning (kwok ends them OOMKilled): pod events per second the daemon
    follows and the lag from the event (as a second watcher sees it) to its row in PostgreSQL;
-   then the same after a daemon restart, with a backlog of ended executors to re-list.
+   then the same after a daemon restart, with a backlog of ended executors to re-list. kwok
+   makes events far slower than the daemon takes them, so the events of the churn, as the
+   second watcher received them, are replayed into the daemon's pipeline by
+   watch_replay_bench: what it ingests per second when events come as fast as it takes them,
+   and its lag at a paced rate (--replay-rate).
 """
 
 from __future__ import annotations
@@ -254,7 +258,9 @@ class Bench:
         seen.start()
         try:
             before = request_counts(self.api)
+            seen.recorded = []
             rate, lags = self.churn(d, drivers, per_job, seen, first_id=1)
+            recorded, seen.recorded = seen.recorded, None
             after = request_counts(self.api)
             calls = {" ".join(k).strip(): n - before.get(k, 0) for k, n in after.items() if n > before.get(k, 0)}
             print(f"API requests during the churn (every client): {json.dumps(calls)}", file=sys.stderr)
@@ -272,6 +278,20 @@ class Bench:
             self.figures["relist_pods_per_s"] = made / (time.monotonic() - start)
         finally:
             seen.stop()
+        self.replay(recorded)
+
+    def replay(self, events: list[dict]) -> None:
+        path = self.work / "watch-events.jsonl"
+        path.write_text("".join(json.dumps(e) + "\n" for e in events))
+        cmd = [self.args.replay_bench, "--kubeconfig", str(self.cluster.kubeconfig), "--events", str(path)]
+        cmd += ["--rate", str(self.args.replay_rate)]
+        env = {**os.environ, "SPARKD_TEST_PG_URL": self.args.database_url}
+        done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
+        if done.returncode != 0:
+            raise RuntimeError(f"watch_replay_bench: {done.stderr[-3000:]}")
+        figures = json.loads(done.stdout.strip().splitlines()[-1])
+        print(f"replay: {json.dumps(figures)}", file=sys.stderr)
+        self.figures.update({f"replay_{k}": v for k, v in figures.items()})
 
     def make_executors(self, drivers: list[dict], per_job: int, first_id: int) -> int:
         ends = [{"exit-code": "137", "reason": "OOMKilled", "run-for": "2s"}, {"exit-code": "52", "run-for": "2s"}]
@@ -332,6 +352,16 @@ class Bench:
                  f"{f['watch_lag_p50_s']:.2f} / {f['watch_lag_p99_s']:.2f}", "p99 < 2"),
                 ("re-list at start: ended pods recorded/s", f"{f['relist_pods_per_s']:.0f}", ""),
             ]  # fmt: skip
+        if "replay_sparkd_events_per_s" in f:
+            rows += [
+                (f"replayed watch events ({f['replay_events']:.0f}), pipeline with a counting sink, /s",
+                 f"{f['replay_baseline_events_per_s']:.0f}", ""),
+                ("  the daemon's pipeline into PostgreSQL, events/s",
+                 f"{f['replay_sparkd_events_per_s']:.0f}", ">= 5000"),
+                ("  / counting sink", f"{f['replay_of_baseline']:.2f}", ""),
+                (f"  paced at {f['replay_paced_rate']:.0f}/s: lag p50 / p99, s",
+                 f"{f['replay_paced_lag_p50_s']:.3f} / {f['replay_paced_lag_p99_s']:.3f}", "p99 < 2"),
+            ]  # fmt: skip
         width = max(len(r[0]) for r in rows)
         print(f"{'figure':<{width}}  {'measured':>14}  target")
         for name, value, target in rows:
@@ -350,6 +380,7 @@ class PodEnds:
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        self.recorded: list[dict] | None = None  # the raw events, while a list is set
 
     def start(self) -> None:
         listed = self.api.get(pods(self.namespace))
@@ -375,6 +406,8 @@ class PodEnds:
                 statuses = event.object.get("status", {}).get("containerStatuses") or [{}]
                 with self._lock:
                     self.events += 1
+                    if self.recorded is not None:
+                        self.recorded.append({"type": event.type, "object": event.object})
                     name = event.object["metadata"]["name"]
                     if "terminated" in statuses[0].get("state", {}) and name not in self._ends:
                         self._ends[name] = now
@@ -387,6 +420,8 @@ def main() -> None:
     parser.add_argument("--k8s-env", required=True, help="the k8s.env scripts/k8s-up wrote")
     parser.add_argument("--database-url", required=True, help="a PostgreSQL URL that may CREATE DATABASE")
     parser.add_argument("--ceiling-bench", required=True, help="the k8s_create_bench binary")
+    parser.add_argument("--replay-bench", required=True, help="the watch_replay_bench binary")
+    parser.add_argument("--replay-rate", type=float, default=5000, help="events/s of the paced replay")
     parser.add_argument("--spark-home", required=True)
     parser.add_argument("--apps", type=int, default=1000, help="apps per submission run")
     parser.add_argument("--spark-submit-apps", type=int, default=8)
