@@ -29,10 +29,24 @@ def airflow_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return home
 
 
-def airflow_env(home: Path, grpc_addr: str, http_url: str, token: str) -> dict[str, str]:
-    """The environment of `airflow` commands with a migrated metadata DB under `home` and the
-    connection `sparkd_default` to the daemon at `grpc_addr`/`http_url`. No deferrable option is
-    set: the operator must defer on Airflow's shipped configuration."""
+def airflow_base_env(home: Path) -> dict[str, str]:
+    """The environment of `airflow` commands with a migrated metadata DB under `home`, no
+    connection and no deferrable option set."""
+    env = {
+        **os.environ,
+        "PATH": f"{Path(AIRFLOW).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
+    }
+    env.pop("AIRFLOW_CONN_SPARKD_DEFAULT", None)
+    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
+    return env
+
+
+def sparkd_conn(grpc_addr: str, http_url: str, token: str) -> str:
+    """The connection to a daemon in the JSON form of AIRFLOW_CONN_<ID>."""
     host, port = grpc_addr.rsplit(":", 1)
     conn = {
         "conn_type": "sparkd",
@@ -41,13 +55,11 @@ def airflow_env(home: Path, grpc_addr: str, http_url: str, token: str) -> dict[s
         "password": token or None,
         "extra": {"http_base_url": http_url},
     }
-    env = {
-        **os.environ,
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home}/airflow.db",
-        "AIRFLOW_CONN_SPARKD_DEFAULT": json.dumps(conn),
-    }
-    subprocess.run([AIRFLOW, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
-    return env
+    return json.dumps(conn)
+
+
+def airflow_env(home: Path, grpc_addr: str, http_url: str, token: str) -> dict[str, str]:
+    """airflow_base_env plus the connection `sparkd_default` to the daemon at
+    `grpc_addr`/`http_url`. No deferrable option is set: the operator must defer on Airflow's
+    shipped configuration."""
+    return {**airflow_base_env(home), "AIRFLOW_CONN_SPARKD_DEFAULT": sparkd_conn(grpc_addr, http_url, token)}

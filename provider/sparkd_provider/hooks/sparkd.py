@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Awaitable, Callable
 from functools import cached_property
 from typing import Any, TypeVar
@@ -18,6 +20,17 @@ from sparkd_provider._compat import BaseHook
 from sparkd_provider._proto import jobs_pb2, jobs_pb2_grpc
 
 Reply = TypeVar("Reply")
+
+# gRPC's standard health service, which the daemon enables; called with raw bytes so the
+# provider needs no grpcio-health-checking. HealthCheckRequest{service: ""} encodes to b"".
+_HEALTH_CHECK = "/grpc.health.v1.Health/Check"
+_HEALTH_STATUS = {0: "UNKNOWN", 1: "SERVING", 2: "NOT_SERVING", 3: "SERVICE_UNKNOWN"}
+_TEST_TIMEOUT = 10.0
+
+
+def _health_status(reply: bytes) -> int:
+    """HealthCheckResponse's `status` (field 1, a varint below 128); absent means 0, UNKNOWN."""
+    return reply[1] if len(reply) >= 2 and reply[0] == 0x08 else 0
 
 
 class SparkdHook(BaseHook):
@@ -34,15 +47,44 @@ class SparkdHook(BaseHook):
         self.sparkd_conn_id = sparkd_conn_id
 
     @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """The connection form's own fields, stored in the connection's extra under these keys."""
+        # Airflow 3's UI reads these through stand-ins for FAB and WTForms (neither needs to be
+        # installed); Airflow 2's FAB UI renders them as they are.
+        from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+        from flask_babel import lazy_gettext
+        from wtforms import BooleanField, StringField
+
+        return {
+            "http_base_url": StringField(
+                lazy_gettext("HTTP base URL"),
+                widget=BS3TextFieldWidget(),
+                description="The daemon's HTTP side, for the links on the task page "
+                "(http://sparkd:8080)",
+            ),
+            "tls": BooleanField(
+                lazy_gettext("TLS"),
+                description="Connect to the gRPC side over TLS (the system's CA certificates)",
+                default=False,
+            ),
+            "dashboard_url_template": StringField(
+                lazy_gettext("Dashboard URL template"),
+                widget=BS3TextFieldWidget(),
+                description="Optional: a URL with {job_id}, {team}, {spark_app_id}, {job_type}",
+            ),
+        }
+
+    @classmethod
     def get_ui_field_behaviour(cls) -> dict[str, Any]:
         return {
             "hidden_fields": ["schema", "login"],
             "relabeling": {"host": "gRPC host", "port": "gRPC port", "password": "Team token"},
             "placeholders": {
-                "host": "127.0.0.1",
-                "port": "50051",
-                "extra": '{"http_base_url": "http://127.0.0.1:8080", "tls": false, '
-                '"dashboard_url_template": "https://grafana/d/spark?var-app={spark_app_id}"}',
+                "host": "sparkd.internal",
+                "port": "9741",
+                "password": "the token from `sparkd admin create-token TEAM`",
+                "http_base_url": "http://sparkd.internal:8080",
+                "dashboard_url_template": "https://grafana/d/spark?var-app={spark_app_id}",
             },
         }
 
@@ -50,15 +92,62 @@ class SparkdHook(BaseHook):
     def settings(self) -> rq.ConnectionSettings:
         return _settings_from(self.get_connection(self.sparkd_conn_id))
 
+    def _new_channel(self) -> grpc.Channel:
+        target = self.settings.target
+        if self.settings.tls:
+            return grpc.secure_channel(target, grpc.ssl_channel_credentials())
+        return grpc.insecure_channel(target)
+
     @cached_property
     def _stub(self) -> jobs_pb2_grpc.JobServiceStub:
-        target = self.settings.target
-        channel = (
-            grpc.secure_channel(target, grpc.ssl_channel_credentials())
-            if self.settings.tls
-            else grpc.insecure_channel(target)
-        )
-        return jobs_pb2_grpc.JobServiceStub(channel)
+        return jobs_pb2_grpc.JobServiceStub(self._new_channel())
+
+    def test_connection(self) -> tuple[bool, str]:
+        """The connection form's Test button (and `airflow connections test`): the daemon's
+        gRPC health check, then the token on an authenticated call (ListJobs of one job), then
+        `/healthz` of the HTTP base URL when there is one. One attempt each, no retries, at most
+        10 s each; the first that fails is named in the message."""
+        try:
+            settings = self.settings
+        except (rq.SparkdError, ValueError, TypeError) as error:
+            return False, f"connection {self.sparkd_conn_id!r}: {error}"
+        timeout = min(settings.timeout, _TEST_TIMEOUT)
+        where = f"sparkd gRPC at {settings.target}" + (" (TLS)" if settings.tls else "")
+        with self._new_channel() as channel:
+            check = channel.unary_unary(
+                _HEALTH_CHECK, request_serializer=bytes, response_deserializer=bytes
+            )
+            try:
+                status = _health_status(check(b"", timeout=timeout))
+            except grpc.RpcError as error:
+                return False, f"{where}: health check failed: {_rpc_text(error)}"
+            if status != 1:
+                return False, f"{where}: health check says {_HEALTH_STATUS.get(status, status)}"
+            try:
+                jobs_pb2_grpc.JobServiceStub(channel).ListJobs(
+                    jobs_pb2.ListJobsRequest(page_size=1),
+                    timeout=timeout,
+                    metadata=settings.metadata(),
+                )
+            except grpc.RpcError as error:
+                if error.code() is grpc.StatusCode.UNAUTHENTICATED:
+                    refused = f"token (the connection's password) is refused: {error.details()}"
+                    return False, f"{where}: {refused}"
+                return False, f"{where}: token check (ListJobs) failed: {_rpc_text(error)}"
+        message = f"{where}: serving, token accepted"
+        if settings.http_base_url:
+            url = f"{settings.http_base_url}/healthz"
+            try:
+                with urllib.request.urlopen(url, timeout=timeout) as response:
+                    response.read(256)
+            except urllib.error.HTTPError as error:
+                body = error.read(256).decode("utf-8", "replace").strip()
+                return False, f"{message}; but HTTP base URL {url} answered {error.code}: {body}"
+            except (urllib.error.URLError, OSError, ValueError) as error:
+                reason = getattr(error, "reason", error)
+                return False, f"{message}; but HTTP base URL {url} cannot be reached: {reason}"
+            message += f"; HTTP base URL {url} ok"
+        return True, message
 
     def _call(self, method: Callable[..., Reply], request: Any) -> Reply:
         delays = rq.backoff_delays(self.settings.attempts)
@@ -193,6 +282,10 @@ class SparkdAsyncHook(SparkdHook):
     async def aclose(self) -> None:
         if "_aio_channel" in self.__dict__:
             await self._aio_channel.close()
+
+
+def _rpc_text(error: grpc.RpcError) -> str:
+    return f"{error.code().name}: {error.details()}"
 
 
 def _settings_from(conn: Any) -> rq.ConnectionSettings:
