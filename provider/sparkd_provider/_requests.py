@@ -136,15 +136,33 @@ def base_key(*, dag_id: str, task_id: str, run_id: str, map_index: int) -> str:
     return f"{dag_id}/{task_id}/{run_id}/{map_index}"
 
 
-def key_chain(base: str, *, try_number: int, policy: ReattachPolicy) -> list[str]:
+def key_chain(
+    base: str, *, try_number: int, policy: ReattachPolicy, first_try: int = 1
+) -> list[str]:
     """Idempotency keys to submit with, in order; the first job that can be attached wins.
 
     With REATTACH the chain holds one key per earlier try that may have started a job, so a
     retry after a worker crash finds the job still running instead of starting a second one.
+    Tries before `first_try` are left out: they belong to before the task was last cleared,
+    and a cleared task starts afresh.
     """
     if policy is ReattachPolicy.FRESH:
         return [f"{base}/try-{max(1, try_number)}"]
-    return [base, *(f"{base}/try-{n}" for n in range(2, try_number + 1))]
+    first = min(max(1, first_try), max(1, try_number))
+    return [try_key(base, n) for n in range(first, max(1, try_number) + 1)]
+
+
+def try_key(base: str, try_number: int) -> str:
+    return base if try_number == 1 else f"{base}/try-{try_number}"
+
+
+def first_try_since_clear(*, try_number: int, max_tries: int | None, retries: int) -> int:
+    """The first try after the task was last cleared (1 if it never was), as Airflow itself
+    computes it for reschedule sensors: a clear sets max_tries to the try number + retries,
+    retries leave it alone."""
+    if max_tries is None:
+        return 1
+    return min(max(1, max_tries - retries + 1), max(1, try_number))
 
 
 def can_attach(job: jobs_pb2.Job) -> bool:

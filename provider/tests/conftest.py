@@ -43,6 +43,7 @@ class RecordingTI:
     task_id: str = "spark"
     run_id: str = "manual__2026-11-21T10:00:00+00:00"
     map_index: int = -1
+    max_tries: int | None = None
     xcoms: dict[str, Any] = field(default_factory=dict)
     calls_at_push: dict[str, list[str]] = field(default_factory=dict)
 

@@ -259,3 +259,23 @@ def test_a_setting_that_is_not_a_boolean_names_the_option(
     monkeypatch.setenv("AIRFLOW__SPARKD__DEFAULT_DEFERRABLE", "sometimes")
     with pytest.raises(AirflowConfigException, match=r'"default_deferrable" key in "sparkd"'):
         sparkK8sJob(task_id="t", file="pi.py")
+
+
+def test_try_after_a_clear_starts_a_new_job_and_its_retry_reattaches_to_that(
+    sparkd: FakeSparkd, ti: RecordingTI
+) -> None:
+    ti.max_tries = 1  # a task with retries=1: Airflow's max_tries until a clear
+    with pytest.raises(TaskDeferred):
+        _operator(deferrable=True, retries=1).execute({"ti": ti})
+    sparkd.set_state("job-1", RUNNING)  # the cleared try's trigger has not cancelled it yet
+    # Airflow's clear: the next try is 2 and max_tries becomes try_number + retries = 1 + 1.
+    ti.try_number, ti.max_tries = 2, 2
+    with pytest.raises(TaskDeferred) as deferred:
+        _operator(deferrable=True, retries=1).execute({"ti": ti})
+    assert deferred.value.trigger.job_id == "job-2"
+    # Try 2's worker dies; Airflow retries (max_tries left alone) and finds try 2's job.
+    ti.try_number = 3
+    with pytest.raises(TaskDeferred) as deferred:
+        _operator(deferrable=True, retries=1).execute({"ti": ti})
+    assert deferred.value.trigger.job_id == "job-2"
+    assert sparkd.by_key == {BASE_KEY: "job-1", f"{BASE_KEY}/try-2": "job-2"}

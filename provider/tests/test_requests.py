@@ -20,6 +20,28 @@ def test_reattach_chain_revisits_every_earlier_try() -> None:
     ]
 
 
+def test_reattach_chain_leaves_out_the_tries_before_the_last_clear() -> None:
+    # Cleared during try 3 (of a task with 2 retries): the next try is 4 and starts afresh ...
+    first = rq.first_try_since_clear(try_number=4, max_tries=3 + 2, retries=2)
+    assert first == 4
+    assert rq.key_chain(BASE, try_number=4, policy=rq.ReattachPolicy.REATTACH, first_try=first) == [
+        f"{BASE}/try-4"
+    ]
+    # ... and a retry of it after a crash reattaches to that one, not to tries 1-3.
+    first = rq.first_try_since_clear(try_number=5, max_tries=3 + 2, retries=2)
+    assert rq.key_chain(BASE, try_number=5, policy=rq.ReattachPolicy.REATTACH, first_try=first) == [
+        f"{BASE}/try-4",
+        f"{BASE}/try-5",
+    ]
+
+
+def test_first_try_since_clear_is_1_for_a_task_never_cleared() -> None:
+    assert rq.first_try_since_clear(try_number=3, max_tries=2, retries=2) == 1
+    assert rq.first_try_since_clear(try_number=1, max_tries=None, retries=0) == 1
+    # Retries raised in the DAG since the run started: still the whole chain.
+    assert rq.first_try_since_clear(try_number=2, max_tries=1, retries=3) == 1
+
+
 def test_fresh_policy_uses_one_key_per_try() -> None:
     assert rq.key_chain(BASE, try_number=2, policy=rq.ReattachPolicy("fresh")) == [f"{BASE}/try-2"]
 

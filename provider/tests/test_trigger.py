@@ -71,7 +71,7 @@ class _TI:
 
 
 async def _cancel_while_watching(
-    sparkd: FakeSparkd, monkeypatch: pytest.MonkeyPatch, task_state: str
+    sparkd: FakeSparkd, monkeypatch: pytest.MonkeyPatch, task_state: str | None
 ) -> str:
     task_runner = pytest.importorskip(
         "airflow.sdk.execution_time.task_runner",
@@ -79,7 +79,7 @@ async def _cancel_while_watching(
     )
     RuntimeTaskInstance = task_runner.RuntimeTaskInstance
 
-    def get_task_states(**kwargs: object) -> dict[str, dict[str, str]]:
+    def get_task_states(**kwargs: object) -> dict[str, dict[str, str | None]]:
         assert kwargs["task_ids"] == ["spark"]
         assert kwargs["run_ids"] == ["run-1"]
         return {"run-1": {"spark": task_state}}
@@ -110,3 +110,11 @@ async def test_task_marked_failed_while_deferred_cancels_the_job(
     job_id = await _cancel_while_watching(sparkd, monkeypatch, "failed")
     assert sparkd.jobs[job_id].state == jobs_pb2.JOB_STATE_CANCELLED
     assert sparkd.cancel_reasons == {job_id: "Airflow task stopped while deferred"}
+
+
+async def test_task_cleared_while_deferred_cancels_the_job(
+    sparkd: FakeSparkd, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Cleared: the task instance has no state until the scheduler picks it up again.
+    job_id = await _cancel_while_watching(sparkd, monkeypatch, None)
+    assert sparkd.jobs[job_id].state == jobs_pb2.JOB_STATE_CANCELLED

@@ -33,7 +33,9 @@ class SparkK8sJobOperator(BaseOperator):
     The job is submitted under the idempotency key `dag_id/task_id/run_id/map_index`, so a
     retry attaches to the job an earlier try started instead of starting a second Spark app
     (`reattach_policy="reattach"`, the default: a failed or cancelled earlier job is not reused)
-    or submits a fresh job per try (`reattach_policy="fresh"`, key suffix `/try-N`). The job id
+    or submits a fresh job per try (`reattach_policy="fresh"`, key suffix `/try-N`). A try after
+    the task was cleared reattaches to nothing from before the clear: it starts a new job (the
+    trigger of the cleared try cancels that try's job). The job id
     and the links go to XCom before the wait. The wait is deferred to the triggerer unless
     `deferrable=False` (or `[sparkd] default_deferrable = False` for every task that does not
     say); then the worker polls. Killing the task cancels the job.
@@ -147,6 +149,11 @@ class SparkK8sJobOperator(BaseOperator):
             ),
             try_number=ti.try_number,
             policy=self.reattach_policy,
+            first_try=rq.first_try_since_clear(
+                try_number=ti.try_number,
+                max_tries=getattr(ti, "max_tries", None),
+                retries=self.retries or 0,
+            ),
         )
         with _airflow_errors():
             job, created, key = self.hook.submit_or_reattach(self.job_request(), keys)

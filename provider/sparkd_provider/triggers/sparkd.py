@@ -20,9 +20,11 @@ class SparkdJobTrigger(BaseTrigger):
 
     It serialises nothing but the job id, the connection id and the poll interval: everything
     else is read back from the daemon, so a triggerer restart resumes where it was. When the
-    trigger is cancelled it cancels the job only if its task instance is no longer deferred
-    (the user marked it failed or cleared it); a triggerer shutting down or handing the trigger
-    to another triggerer leaves the task deferred, and the job keeps running.
+    trigger is cancelled it cancels the job only if its task instance is no longer deferred:
+    cleared (no state, or already queued or running again as the next try, which starts a job
+    of its own) or marked failed or success. A triggerer shutting down or handing the trigger to
+    another triggerer leaves the task deferred, and the job keeps running; so does a state that
+    cannot be read.
     """
 
     def __init__(self, *, job_id: str, sparkd_conn_id: str, poll_interval: float = 10.0) -> None:
@@ -75,7 +77,8 @@ class SparkdJobTrigger(BaseTrigger):
                 "Could not read the task's state; leaving sparkd job %s running", self.job_id
             )
             return False
-        return state is not None and state != _DEFERRED
+        # None: cleared and not yet scheduled again (or gone with its DAG run).
+        return state != _DEFERRED
 
 
 def _task_state(dag_id: str, task_id: str, run_id: str, map_index: int) -> str | None:
