@@ -65,6 +65,9 @@ void PrintLinks(const v1::Job& job, std::ostream& out) {
   out << "  job page:  " << TerminalText(job.links().job_page()) << "\n"
       << "  Spark UI:  " << TerminalText(job.links().spark_ui()) << "\n"
       << "  logs:      " << TerminalText(job.links().logs()) << "\n";
+  if (!job.links().dashboard().empty()) {
+    out << "  dashboard: " << TerminalText(job.links().dashboard()) << "\n";
+  }
 }
 
 void PrintEvent(const v1::JobEvent& event, std::ostream& out) {

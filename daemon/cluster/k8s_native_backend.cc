@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "daemon/core/job_json.h"
+#include "daemon/core/job_links.h"
 #include "daemon/core/preset/job_spec.h"
 #include "daemon/core/preset/render.h"
 
@@ -16,13 +17,6 @@ namespace {
 using nlohmann::json;
 
 const kube::Resource kNodes{"v1", "nodes"};
-
-std::string Replace(std::string text, std::string_view from, std::string_view to) {
-  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
-    text.replace(at, from.size(), to);
-  }
-  return text;
-}
 
 StatusOr<kube::Resource> ResourceNamed(const std::string& plural) {
   if (plural == "pods") return kube::kPods;
@@ -247,41 +241,29 @@ std::string K8sNativeBackend::HistoryUrl(const Job& job) const {
   return options_.history_url + "/history/" + job.spark_app_id + "/jobs/";
 }
 
-std::string K8sNativeBackend::LogsUrl(const Job& job) const {
-  auto spec = SpecFromJson(json::parse(job.resolved_spec_json, nullptr, false));
-  if (!spec.ok() || !spec->links.logs) return "";
+RenderContext K8sNativeBackend::LinkContext(const Job& job) const {
   PodRef ref = DriverOf(job);
-  auto millis = [](TimePoint t) {
-    return std::to_string(
-        std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
-  };
-  TimePoint start = job.started_at.value_or(job.created_at);
-  TimePoint end = job.finished_at.value_or(clock_->Now());
-  std::string url = *spec->links.logs;
-  url = Replace(url, "{start_ms}", millis(start));
-  url = Replace(url, "{end_ms}", millis(end));
-  url = Replace(url, "{start}", FormatRfc3339(start));
-  url = Replace(url, "{end}", FormatRfc3339(end));
-  RenderContext context;
-  context.job_id = job.id;
-  context.app_id =
-      job.spark_app_id.empty() ? DriverObjectNamesForJob(job.id).app_id : job.spark_app_id;
+  RenderContext context = Backend::LinkContext(job);
+  if (context.app_id.empty()) context.app_id = DriverObjectNamesForJob(job.id).app_id;
   context.namespace_name = ref.ns;
   context.driver_pod = ref.name;
-  context.team = job.team;
   context.pod_prefix = DriverObjectNamesForJob(job.id).resource_prefix;
-  return ExpandPlaceholders(url, context);
+  return context;
+}
+
+std::string K8sNativeBackend::LogsUrl(const Job& job) const {
+  return JobLinkUrl(job, JobLink::kLogs, LinkContext(job), clock_->Now());
 }
 
 std::string K8sNativeBackend::UiUrl(const PodIdentity& driver) const {
   DriverObjectNames names = DriverObjectNamesForJob(driver.job_id);
   std::string url = options_.ui_url_template;
-  url = Replace(url, "{api_server}", options_.api_server);
-  url = Replace(url, "{namespace}", driver.namespace_name);
-  url = Replace(url, "{service}", names.service);
-  url = Replace(url, "{driver_pod}", driver.name);
-  url = Replace(url, "{app_id}", names.app_id);
-  url = Replace(url, "{job_id}", driver.job_id);
+  url = ReplaceAll(url, "{api_server}", options_.api_server);
+  url = ReplaceAll(url, "{namespace}", driver.namespace_name);
+  url = ReplaceAll(url, "{service}", names.service);
+  url = ReplaceAll(url, "{driver_pod}", driver.name);
+  url = ReplaceAll(url, "{app_id}", names.app_id);
+  url = ReplaceAll(url, "{job_id}", driver.job_id);
   return url;
 }
 

@@ -66,6 +66,7 @@ class K8sNativeBackend : public Backend, private ObservationSink {
   // job's time range {start_ms} {end_ms} (milliseconds since the epoch; the end is "now" while
   // it runs).
   std::string LogsUrl(const Job& job) const override;
+  RenderContext LinkContext(const Job& job) const override;
 
   // The driver objects a job gets, for tests and dry runs.
   StatusOr<DriverManifests> Render(const Job& job) const;

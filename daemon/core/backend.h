@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "daemon/core/job.h"
+#include "daemon/core/preset/render.h"
 #include "daemon/core/status.h"
 
 namespace sparkd {
@@ -115,6 +116,16 @@ class Backend {
   // The job's logs in the log system its spec names (links.logs), "" for none: then
   // /jobs/{id}/logs serves the driver log this daemon keeps.
   virtual std::string LogsUrl(const Job& /*job*/) const { return ""; }
+
+  // What the job's link templates (links.logs, links.dashboard; see job_links.h) are filled
+  // with: the job's id, app id and team, and where the backend runs it.
+  virtual RenderContext LinkContext(const Job& job) const {
+    RenderContext context;
+    context.job_id = job.id;
+    context.app_id = job.spark_app_id;
+    context.team = job.team;
+    return context;
+  }
 };
 
 }  // namespace sparkd

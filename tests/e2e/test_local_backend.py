@@ -7,7 +7,10 @@ import os
 import re
 import signal
 import urllib.error
+import urllib.parse
 import urllib.request
+from datetime import datetime
+from pathlib import Path
 
 import pytest
 from sparkd_e2e import ADMIN_TOKEN, EXAMPLES_JAR, ROOT, Daemon, job_pid, process_group_alive, wait_until
@@ -79,6 +82,39 @@ def test_printed_links_open_without_a_token_for_that_job_only(daemon: Daemon) ->
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(forged, timeout=10)
         assert refused.value.code == 401, f"{forged} opened without a valid signature or token"
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: object, **kwargs: object) -> None:
+        return None
+
+
+def test_dashboard_link_of_a_preset_opens_filled_for_the_job(daemon: Daemon, tmp_path: Path) -> None:
+    template = "https://grafana.example/d/spark?app={app_id}&job={job_id}&team={team}&from={start_ms}&to={end_ms}"
+    (tmp_path / "with_dashboard.yaml").write_text(f"description: a dashboard\nlinks:\n  dashboard: '{template}'\n")
+    applied = daemon.cli("presets", "apply", str(tmp_path))
+    assert applied.returncode == 0, applied.stderr
+    result = daemon.cli("run", "--quiet", "--job-type", "with_dashboard", "--file", JAR, "--class",
+                        "io.sparkd.examples.SparkPi", "--", "1")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    dashboard = re.search(r"dashboard:\s+(\S+)", result.stderr).group(1)
+    job = daemon.job(job_id_of(result.stderr))
+    with pytest.raises(urllib.error.HTTPError) as answer:  # signed like the other links: no token
+        urllib.request.build_opener(_NoRedirect).open(dashboard, timeout=10)
+    assert answer.value.code == 302
+    location = urllib.parse.urlsplit(answer.value.headers["Location"])
+    assert location.netloc == "grafana.example"
+    query = urllib.parse.parse_qs(location.query)
+    assert set(query) == {"app", "job", "team", "from", "to"}, answer.value.headers["Location"]
+    assert query["app"] == [job["spark_app_id"]] and query["job"] == [job["id"]] and query["team"] == [job["team"]]
+    started, finished = (datetime.fromisoformat(job[k]).timestamp() for k in ("started_at", "finished_at"))
+    assert abs(int(query["from"][0]) / 1000 - started) < 0.01 and abs(int(query["to"][0]) / 1000 - finished) < 0.01
+
+    plain = daemon.cli("run", "--quiet", "--file", JAR, "--class", "io.sparkd.examples.Fail", "--", "0")
+    assert plain.returncode == 0 and "dashboard:" not in plain.stderr, plain.stderr
+    with pytest.raises(urllib.error.HTTPError) as missing:
+        urllib.request.urlopen(get(f"{daemon.http_url}/jobs/{job_id_of(plain.stderr)}/dashboard"), timeout=10)
+    assert missing.value.code == 404 and "links.dashboard" in missing.value.read().decode()
 
 
 def test_pyspark_file_runs(daemon: Daemon) -> None:

@@ -661,14 +661,17 @@ def test_sparkd_run_streams_the_job_and_ends_with_its_report(sparkd: K8sDaemon) 
     assert "RUNNING" in done.stderr and "SUCCEEDED" in done.stderr, done.stderr
 
 
-def test_logs_link_opens_the_teams_log_system_at_the_apps_pods_and_time(
+def test_logs_and_dashboard_links_open_the_teams_systems_at_the_apps_pods_and_time(
     sparkd: K8sDaemon, namespace: str, tmp_path: Path
 ) -> None:
     template = (
         "https://grafana.example/explore?ns={namespace}&driver={driver_pod}&pods={pod_prefix}-.*"
         "&from={start_ms}&to={end_ms}&app={app_id}&since={start}&until={end}"
     )
-    (tmp_path / "with_logs.yaml").write_text(f"description: logs in Grafana\nlinks:\n  logs: '{template}'\n")
+    dashboard = "https://grafana.example/d/spark?ns={namespace}&pods={pod_prefix}-.*&from={start_ms}"
+    (tmp_path / "with_logs.yaml").write_text(
+        f"description: logs in Grafana\nlinks:\n  logs: '{template}'\n  dashboard: '{dashboard}'\n"
+    )
     applied = sparkd.cli("presets", "apply", str(tmp_path))
     assert applied.returncode == 0, applied.stderr
     job_id = sparkd.submit(job_type="with_logs", driver={"exit-code": "0", "run-for": "1s"})
@@ -693,6 +696,14 @@ def test_logs_link_opens_the_teams_log_system_at_the_apps_pods_and_time(
     assert abs(int(query["to"][0]) / 1000 - finished) < 0.01, (query, done["finished_at"])
     assert datetime.fromisoformat(query["since"][0]).timestamp() == started
     assert datetime.fromisoformat(query["until"][0]).timestamp() == finished
+    # The dashboard link of the same preset, filled with the same names.
+    request = urllib.request.Request(url.replace("/logs", "/dashboard"), headers=request.headers)
+    with pytest.raises(urllib.error.HTTPError) as answer:
+        urllib.request.build_opener(NoRedirect).open(request, timeout=10)
+    assert answer.value.code == 302
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(answer.value.headers["Location"]).query)
+    assert query["ns"] == [namespace] and query["pods"] == [f"sparkd-{job_id}-.*"], query
+    assert abs(int(query["from"][0]) / 1000 - started) < 0.01, query
 
 
 # --- realistic executor pods: a real driver's own allocator makes them ---------------------------

@@ -2,6 +2,7 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "daemon/core/job_links.h"
 #include "daemon/core/preset/render.h"
 #include "daemon/core/redact.h"
 
@@ -22,13 +23,15 @@ Resources FromProto(const v1::Resources& p) {
   return r;
 }
 
-void SetLinks(const std::string& job_id, const LinkOptions& links, v1::JobLinks* p) {
+void SetLinks(const std::string& job_id, bool dashboard, const LinkOptions& links,
+              v1::JobLinks* p) {
   if (links.http_base_url.empty()) return;
   std::string base = links.http_base_url + "/jobs/" + job_id;
   std::string query = links.signer ? "?" + links.signer->Sign(job_id).Query() : "";
   p->set_job_page(base + query);
   p->set_spark_ui(base + "/ui" + query);
   p->set_logs(base + "/logs" + query);
+  if (dashboard) p->set_dashboard(base + "/dashboard" + query);
 }
 
 void ToProto(const Resources& r, v1::Resources* p) {
@@ -211,7 +214,10 @@ void ToProto(const Job& stored, const LinkOptions& links, v1::Job* p) {
   report->set_first_fatal_reason(static_cast<v1::ExitReason>(job.report.first_fatal_reason));
   report->set_first_fatal_cause(job.report.first_fatal_cause);
   for (const auto& line : job.report.driver_log_tail) report->add_driver_log_tail(line);
-  if (!links.http_base_url.empty()) SetLinks(job.id, links, p->mutable_links());
+  if (!links.http_base_url.empty()) {
+    bool dashboard = JobLinkTemplate(job, JobLink::kDashboard).has_value();
+    SetLinks(job.id, dashboard, links, p->mutable_links());
+  }
   p->set_resolved_spec_json(job.resolved_spec_json);
   for (const auto& ref : job.presets_used) ToProto(ref, p->add_presets_used());
 }
@@ -233,7 +239,8 @@ void ToProto(const JobSummary& job, const LinkOptions& links, v1::JobSummary* p)
   if (job.started_at) *p->mutable_started_at() = ToTimestamp(*job.started_at);
   if (job.finished_at) *p->mutable_finished_at() = ToTimestamp(*job.finished_at);
   p->set_first_fatal_reason(static_cast<v1::ExitReason>(job.first_fatal_reason));
-  if (!links.http_base_url.empty()) SetLinks(job.id, links, p->mutable_links());
+  // A summary has no resolved spec: its job's dashboard link is on the full job.
+  if (!links.http_base_url.empty()) SetLinks(job.id, false, links, p->mutable_links());
 }
 
 StatusOr<Role> FromProto(v1::Role role) {

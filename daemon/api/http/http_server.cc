@@ -4,6 +4,7 @@
 
 #include "daemon/api/grpc/token_auth.h"
 #include "daemon/core/job_json.h"
+#include "daemon/core/job_links.h"
 #include "daemon/core/redact.h"
 
 namespace sparkd::api {
@@ -131,9 +132,25 @@ void HttpServer::Routes() {
         }
         body["links"] = {{"spark_ui", "/jobs/" + job->id + "/ui"},
                          {"logs", "/jobs/" + job->id + "/logs"}};
+        if (JobLinkTemplate(*job, JobLink::kDashboard)) {
+          body["links"]["dashboard"] = "/jobs/" + job->id + "/dashboard";
+        }
         res.set_content(body.dump(2), "application/json");
       });
   ui_proxy_.Register(*server_);
+  server_->Get(R"(/jobs/([A-Za-z0-9_-]+)/dashboard)", [this](const httplib::Request& req,
+                                                             httplib::Response& res) {
+    auto job = AuthorizedJob(req);
+    if (!job.ok()) return SendError(res, job.status());
+    std::string url = JobLinkUrl(*job, JobLink::kDashboard, backend_->LinkContext(*job),
+                                 std::chrono::system_clock::now());
+    if (url.empty()) {
+      return SendError(res, NotFound("job " + job->id +
+                                     " has no dashboard: none of its presets sets "
+                                     "links.dashboard"));
+    }
+    res.set_redirect(url);
+  });
   server_->Get(R"(/jobs/([A-Za-z0-9_-]+)/logs)",
                [this](const httplib::Request& req, httplib::Response& res) {
                  auto job = AuthorizedJob(req);
