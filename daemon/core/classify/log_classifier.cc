@@ -232,12 +232,13 @@ void LogClassifier::ProcessRecord(std::string_view line) {
     }
     return;
   }
-  std::string_view id = ExecutorMessageStart(line);
+  // A copy: when the id is the current context's, SetContext below replaces that string.
+  std::string id(ExecutorMessageStart(line));
   if (id.empty() && !Contains(line, "OutOfMemory")) return;
   if (id.empty() && !s.context.empty()) id = s.context;
   Facts* f = s.Subject(id);
   if (!f) return;
-  s.SetContext(id.empty() ? std::string_view() : id);
+  s.SetContext(id);
   if (id.empty()) s.context = std::string();  // self/driver OOM: no paragraph to follow
   // The text after "host: " is the loss reason; the rest of the line is Spark's preamble.
   size_t colon = line.find(": ", line.find(id.empty() ? "OutOfMemory" : id));
