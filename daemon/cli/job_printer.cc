@@ -89,17 +89,24 @@ void PrintReport(const v1::Job& job, std::ostream& out) {
     return ReasonRank(a->reason()) < ReasonRank(b->reason());
   });
   if (!executors.empty()) {
+    // The ID column fits its longest id (a pod name, a standalone "app-…/3"), so the columns
+    // never run together.
+    size_t id_width = 10;
+    for (const auto* x : executors) {
+      id_width = std::max(id_width, TerminalText(x->executor_id()).size() + 2);
+    }
+    const int id_column = static_cast<int>(id_width);
     out << "driver and executors:\n";
-    out << "  " << std::left << std::setw(10) << "ID" << std::setw(20) << "REASON" << std::setw(6)
-        << "EXIT"
+    out << "  " << std::left << std::setw(id_column) << "ID" << std::setw(20) << "REASON"
+        << std::setw(6) << "EXIT"
         << "EVIDENCE\n";
     for (const auto* x : executors) {
-      out << "  " << std::left << std::setw(10) << TerminalText(x->executor_id()) << std::setw(20)
-          << ReasonName(x->reason()) << std::setw(6)
+      out << "  " << std::left << std::setw(id_column) << TerminalText(x->executor_id())
+          << std::setw(20) << ReasonName(x->reason()) << std::setw(6)
           << (x->has_exit_code() ? std::to_string(x->exit_code()) : "-")
           << TerminalText(x->evidence()) << "\n";
       if (!x->advice().empty() && x->reason() != v1::EXIT_REASON_SUCCEEDED) {
-        out << "  " << std::setw(36) << ""
+        out << "  " << std::setw(id_column + 26) << ""
             << "advice: " << TerminalText(x->advice()) << "\n";
       }
     }

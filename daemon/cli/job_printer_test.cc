@@ -30,6 +30,25 @@ TEST(JobPrinterTest, AJobShowsThePresetVersionsItResolvedAgainst) {
       << both.str();
 }
 
+// A long executor id (a standalone "app-…" id, a pod name) widens its column: the reason
+// never runs into it.
+TEST(JobPrinterTest, LongExecutorIdsKeepTheirColumnApart) {
+  v1::Job job;
+  job.set_id("j1");
+  auto* wide = job.add_executors();
+  wide->set_executor_id("app-20261201180345-0000");
+  wide->set_reason(v1::EXIT_REASON_KILLED_BY_DRIVER);
+  auto* narrow = job.add_executors();
+  narrow->set_executor_id("3");
+  narrow->set_reason(v1::EXIT_REASON_OOM_KILLED);
+  std::ostringstream out;
+  PrintJob(job, out);
+  EXPECT_NE(out.str().find("  app-20261201180345-0000  KILLED_BY_DRIVER"), std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find("  3                        OOM_KILLED"), std::string::npos)
+      << out.str();
+}
+
 // What a job name, key, reason or driver line can carry: a retitle (OSC), a clear screen (CSI),
 // an 8-bit CSI, a right-to-left override, and a newline forging a line of the report.
 const std::string kHostile =

@@ -77,16 +77,43 @@ int FreeLoopbackPortHint(const std::string& job_id) {
   return 4040 + static_cast<int>(std::hash<std::string>{}(job_id) % 2000);
 }
 
+// The executors' shape a local-cluster runs: the conf the job runs with (rendered from its
+// resolved spec, so a preset's executor.cores and instances count), else the request's fields.
+struct LocalClusterShape {
+  int executors = 2;
+  int cores = 1;
+  int64_t memory_mb = 1024;
+};
+
+LocalClusterShape ShapeOf(const JobRequest& r) {
+  LocalClusterShape shape;
+  auto conf_int = [&r](const char* key) -> std::optional<int> {
+    auto it = r.conf.find(key);
+    if (it == r.conf.end()) return std::nullopt;
+    try {
+      return std::stoi(it->second);
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  };
+  shape.executors = conf_int("spark.executor.instances").value_or(r.executor_instances.value_or(2));
+  shape.cores = conf_int("spark.executor.cores").value_or(r.executor.cores.value_or(1));
+  auto memory = r.conf.find("spark.executor.memory");
+  std::string size = memory != r.conf.end() ? memory->second : r.executor.memory;
+  if (auto bytes = ParseSparkSize(size); !size.empty() && bytes.ok()) {
+    shape.memory_mb = BytesToMebibytesCeil(*bytes);
+  }
+  return shape;
+}
+
 std::string MasterFor(const JobRequest& r, int default_threads) {
   if (r.local_mode != LocalMode::kCluster) return "local[" + std::to_string(default_threads) + "]";
-  int executors = r.executor_instances.value_or(2);
-  int cores = r.executor.cores.value_or(1);
-  int64_t memory_mb = 1024;
-  if (auto bytes = ParseSparkSize(r.executor.memory); !r.executor.memory.empty() && bytes.ok()) {
-    memory_mb = BytesToMebibytesCeil(*bytes);
-  }
-  return "local-cluster[" + std::to_string(executors) + "," + std::to_string(cores) + "," +
-         std::to_string(memory_mb) + "]";
+  LocalClusterShape shape = ShapeOf(r);
+  // One worker per executor, each offering exactly one executor's cores and memory: an
+  // executor that asks for more than a worker has would wait forever ("requires more resource
+  // than any of Workers could have").
+  return "local-cluster[" + std::to_string(shape.executors) + "," + std::to_string(shape.cores) +
+         "," + std::to_string(shape.memory_mb) + "]";
 }
 
 }  // namespace
@@ -145,10 +172,10 @@ StatusOr<std::vector<std::string>> LocalBackend::SubmitArguments(const Job& job,
   }
   // The daemon's own conf, last: spark-submit keeps the last value of a key.
   if (r.local_mode == LocalMode::kCluster) {
-    // local-cluster's workers offer exactly the memory named in the master URL.
-    auto bytes = ParseSparkSize(r.executor.memory.empty() ? "1g" : r.executor.memory);
-    conf("spark.executor.memory",
-         std::to_string(BytesToMebibytesCeil(bytes.ok() ? *bytes : 0)) + "m");
+    // local-cluster's workers offer exactly the cores and memory named in the master URL.
+    LocalClusterShape shape = ShapeOf(r);
+    conf("spark.executor.cores", std::to_string(shape.cores));
+    conf("spark.executor.memory", std::to_string(shape.memory_mb) + "m");
   }
   conf("spark.eventLog.enabled", "true");
   conf("spark.eventLog.dir", "file://" + (dir / "events").string());

@@ -109,6 +109,29 @@ TEST_F(LocalBackendArgsTest, ApplicationArgsFollowTheFileWhereSparkSubmitPassesT
   EXPECT_EQ(*(name + 1), "--conf");
 }
 
+// The conf a job runs with is rendered from its resolved spec: a preset's executor.cores = 2
+// must shape the local cluster's workers, or the executors never fit and the job hangs.
+TEST_F(LocalBackendArgsTest, LocalClusterWorkersHaveTheExecutorsShapeTheJobRunsWith) {
+  JobRequest r = Valid();
+  r.local_mode = LocalMode::kCluster;
+  r.executor_instances = 1;
+  r.executor.memory = "512m";
+  r.conf = {{"spark.executor.cores", "2"},
+            {"spark.executor.instances", "1"},
+            {"spark.executor.memory", "512m"}};
+  auto args = backend_->SubmitArguments(JobWith(r), 4040);
+  ASSERT_TRUE(args.ok()) << args.status().ToString();
+  EXPECT_EQ((*args)[1], "local-cluster[1,2,512]");
+  EXPECT_EQ(LastConf(*args, "spark.executor.cores"), "2");
+  EXPECT_EQ(LastConf(*args, "spark.executor.memory"), "512m");
+  r.conf.clear();  // a job stored before its conf was rendered: the request's own fields
+  r.executor.cores = 3;
+  args = backend_->SubmitArguments(JobWith(r), 4040);
+  ASSERT_TRUE(args.ok()) << args.status().ToString();
+  EXPECT_EQ((*args)[1], "local-cluster[1,3,512]");
+  EXPECT_EQ(LastConf(*args, "spark.executor.cores"), "3");
+}
+
 TEST_F(LocalBackendArgsTest, FilesAreCheckedAtLaunchWithSymlinksResolved) {
   fs::create_symlink(root_ / "data" / "jobs" / "other-team-job" / "driver.log",
                      root_ / "apps" / "innocent.jar");

@@ -117,6 +117,23 @@ def test_dashboard_link_of_a_preset_opens_filled_for_the_job(daemon: Daemon, tmp
     assert missing.value.code == 404 and "links.dashboard" in missing.value.read().decode()
 
 
+def test_local_cluster_takes_the_executor_shape_of_the_presets(daemon: Daemon, tmp_path: Path) -> None:
+    # Two cores per executor from a preset: local-cluster's workers must offer two, or the
+    # executor never starts ("requires more resource than any of Workers could have").
+    (tmp_path / "two_cores.yaml").write_text("description: wide executors\nexecutor:\n  cores: 2\n")
+    applied = daemon.cli("presets", "apply", str(tmp_path))
+    assert applied.returncode == 0, applied.stderr
+    result = daemon.cli("run", "--local-cluster", "--num-executors", "1", "--executor-memory", "512m",
+                        "--job-type", "two_cores", "--file", JAR, "--class", "io.sparkd.examples.SparkPi",
+                        "--", "2", timeout=240)  # fmt: skip
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "Pi is roughly 3.1" in result.stdout
+    # Its one executor ended with the application, and the report says so in its own column.
+    assert re.search(r"^  0 +KILLED_BY_DRIVER +- +removed after the application stopped", result.stderr, re.M), (
+        result.stderr[-3000:]
+    )
+
+
 def test_pyspark_file_runs(daemon: Daemon) -> None:
     result = daemon.cli("run", "--file", str(ROOT / "dags_examples" / "jobs" / "pi.py"), "--", "2")
     assert result.returncode == 0, result.stderr

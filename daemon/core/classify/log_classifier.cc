@@ -151,8 +151,9 @@ std::string_view ExecutorMessageStart(std::string_view line) {
     return id == "driver" ? kDriverId : id;
   }
   // Standalone / local-cluster: "Executor app-2024.../3 removed: Command exited with code 52",
-  // "Executor updated: app-.../3 is now EXITED (...)", worker "Executor app-.../3 finished".
-  if (Contains(line, "Executor app-") || Contains(line, "Executor updated: app-")) {
+  // "Executor updated: app-.../3 is now EXITED (...)", worker "Executor app-.../3 finished",
+  // "Runner thread for executor app-.../3 interrupted" (the worker stopping it with the app).
+  if (Contains(line, "xecutor app-") || Contains(line, "Executor updated: app-")) {
     size_t app = line.find("app-");
     size_t slash = line.find('/', app);
     if (slash != std::string_view::npos) return text::Word(line.substr(slash + 1));
