@@ -172,6 +172,34 @@ int RunPresetsApply(const std::vector<std::string>& args, const char* usage) {
     std::cerr << "sparkd: " << TerminalText(plan.status().message(), Newlines::kKeep) << "\n";
     return kExitUsage;
   }
+  // Every write is rehearsed first (the daemon's own checks, nothing written), so a token that
+  // may not write these presets, or a preset the daemon would refuse, is said before the plan,
+  // with --dry-run too.
+  for (const auto& step : *plan) {
+    if (step.action == PlanStep::Action::kCreate || step.action == PlanStep::Action::kUpdate) {
+      v1::PutPresetRequest put;
+      put.set_team(team);
+      put.set_job_type(step.job_type);
+      put.set_yaml(step.yaml);
+      put.set_expected_version(step.current_version);
+      put.set_validate_only(true);
+      v1::PutPresetResponse ignored;
+      status = stub->PutPreset(AuthorizedContext().get(), put, &ignored);
+    } else if (step.action == PlanStep::Action::kDelete) {
+      v1::DeletePresetRequest del;
+      del.set_team(team);
+      del.set_job_type(step.job_type);
+      del.set_expected_version(step.current_version);
+      del.set_validate_only(true);
+      v1::DeletePresetResponse ignored;
+      status = stub->DeletePreset(AuthorizedContext().get(), del, &ignored);
+    }
+    if (!status.ok()) {
+      std::cerr << "sparkd: " << TerminalText(step.job_type)
+                << ": would be refused; nothing applied\n";
+      return ReportError(status, *flags);
+    }
+  }
   std::cout << TerminalText(FormatPlan(*plan), Newlines::kKeep);
   if (flags->Has("dry-run")) return 0;
   for (const auto& step : *plan) {

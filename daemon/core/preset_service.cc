@@ -117,9 +117,9 @@ Status CheckSandboxKeys(const Caller& caller, const Preset& preset) {
 
 }  // namespace
 
-StatusOr<StoredPresetPtr> PresetService::Put(const Caller& caller, const std::string& team,
-                                             const std::string& job_type, const std::string& yaml,
-                                             int64_t expected_version) {
+StatusOr<std::string> PresetService::CheckPut(const Caller& caller, const std::string& team,
+                                              const std::string& job_type, const std::string& yaml,
+                                              int64_t expected_version, Preset* parsed) {
   ASSIGN_OR_RETURN(std::string scope, WriteScope(caller, team));
   RETURN_IF_ERROR(ValidateJobType(job_type));
   if (expected_version < 0) return InvalidArgument("expected_version: must not be negative");
@@ -127,6 +127,16 @@ StatusOr<StoredPresetPtr> PresetService::Put(const Caller& caller, const std::st
   if (preset.extends == job_type) return InvalidArgument("extends: a preset cannot extend itself");
   RETURN_IF_ERROR(CheckSandboxKeys(caller, preset));
   RETURN_IF_ERROR(CheckTeamNamespace(caller, scope, preset.spec));
+  if (parsed) *parsed = std::move(preset);
+  return scope;
+}
+
+StatusOr<StoredPresetPtr> PresetService::Put(const Caller& caller, const std::string& team,
+                                             const std::string& job_type, const std::string& yaml,
+                                             int64_t expected_version) {
+  Preset preset;
+  ASSIGN_OR_RETURN(std::string scope,
+                   CheckPut(caller, team, job_type, yaml, expected_version, &preset));
   PresetWrite write{
       scope, job_type, expected_version, caller.principal, clock_->Now(), std::move(preset), yaml};
   return store_->Put(write);
@@ -156,12 +166,19 @@ StatusOr<std::vector<StoredPresetPtr>> PresetService::History(const Caller& call
   return versions;
 }
 
-StatusOr<StoredPresetPtr> PresetService::Delete(const Caller& caller, const std::string& team,
-                                                const std::string& job_type,
-                                                int64_t expected_version) {
+StatusOr<std::string> PresetService::CheckDelete(const Caller& caller, const std::string& team,
+                                                 const std::string& job_type,
+                                                 int64_t expected_version) {
   ASSIGN_OR_RETURN(std::string scope, WriteScope(caller, team));
   RETURN_IF_ERROR(ValidateJobType(job_type));
   if (expected_version <= 0) return InvalidArgument("expected_version: the version to delete");
+  return scope;
+}
+
+StatusOr<StoredPresetPtr> PresetService::Delete(const Caller& caller, const std::string& team,
+                                                const std::string& job_type,
+                                                int64_t expected_version) {
+  ASSIGN_OR_RETURN(std::string scope, CheckDelete(caller, team, job_type, expected_version));
   PresetWrite write{scope, job_type, expected_version, caller.principal, clock_->Now(), {}, ""};
   return store_->Delete(write);
 }

@@ -44,6 +44,11 @@ class PresetService {
   StatusOr<StoredPresetPtr> Put(const Caller& caller, const std::string& team,
                                 const std::string& job_type, const std::string& yaml,
                                 int64_t expected_version);
+  // Every check Put makes before the store (authorization, YAML, sandbox keys, namespaces):
+  // what a write would answer, without writing. Returns the team it would write.
+  StatusOr<std::string> CheckPut(const Caller& caller, const std::string& team,
+                                 const std::string& job_type, const std::string& yaml,
+                                 int64_t expected_version, Preset* parsed = nullptr);
   StatusOr<StoredPresetPtr> Get(const Caller& caller, const std::string& team,
                                 const std::string& job_type, int64_t version);
   StatusOr<std::vector<StoredPresetPtr>> List(const Caller& caller, const std::string& team);
@@ -53,6 +58,9 @@ class PresetService {
   // FAILED_PRECONDITION while another preset of the team extends it.
   StatusOr<StoredPresetPtr> Delete(const Caller& caller, const std::string& team,
                                    const std::string& job_type, int64_t expected_version);
+  // The checks Delete makes before the store. Returns the team it would write.
+  StatusOr<std::string> CheckDelete(const Caller& caller, const std::string& team,
+                                    const std::string& job_type, int64_t expected_version);
 
   // Resolves `request` against the caller's team's latest presets. An empty job_type uses
   // platform_default when the team has one, else the defaults only. The job runs in one of the

@@ -59,15 +59,26 @@ TEST_F(GrpcApiTest, EveryRpcChecksTokenTeamAndRole) {
   v1::ListTokensRequest tokens_req;
   tokens_req.set_team("blue");
 
-  auto put_preset = [&](const std::string& t, const std::string& team) {
+  auto put_preset = [&](const std::string& t, const std::string& team, bool validate_only) {
     v1::PutPresetRequest put;
     put.set_team(team);
     put.set_job_type(next("tiny-"));
     put.set_yaml("executor: {memory: 1g}\n");
+    put.set_validate_only(validate_only);
     v1::PutPresetResponse response;
-    return Call(&v1::PresetService::Stub::PutPreset, presets_stub_, t, put, &response);
+    auto status = Call(&v1::PresetService::Stub::PutPreset, presets_stub_, t, put, &response);
+    // A rehearsal writes nothing: the preset it accepted does not exist.
+    if (validate_only && status.ok()) {
+      v1::GetPresetRequest get;
+      get.set_team(team);
+      get.set_job_type(put.job_type());
+      v1::GetPresetResponse got;
+      EXPECT_EQ(Call(&v1::PresetService::Stub::GetPreset, presets_stub_, t, get, &got).error_code(),
+                StatusCode::NOT_FOUND);
+    }
+    return status;
   };
-  auto delete_preset = [&](const std::string& t) {
+  auto delete_preset = [&](const std::string& t, bool validate_only) {
     const std::string job_type = next("doomed-");
     v1::PutPresetRequest put;
     put.set_team("blue");
@@ -80,6 +91,7 @@ TEST_F(GrpcApiTest, EveryRpcChecksTokenTeamAndRole) {
     del.set_team("blue");
     del.set_job_type(job_type);
     del.set_expected_version(1);
+    del.set_validate_only(validate_only);
     v1::DeletePresetResponse response;
     return Call(&v1::PresetService::Stub::DeletePreset, presets_stub_, t, del, &response);
   };
@@ -141,9 +153,18 @@ TEST_F(GrpcApiTest, EveryRpcChecksTokenTeamAndRole) {
        [&](auto& t) { return Call(&J::ResolveJob, jobs_stub_, t, resolve_req, &resolve); },
        {NF, OK, NF, OK, NF}},
       {"CancelJob", cancel_new_job, {NF, OK, NF, OK, OK}},
-      {"PutPreset team=blue", [&](auto& t) { return put_preset(t, "blue"); }, {PD, PD, PD, OK, OK}},
+      {"PutPreset team=blue",
+       [&](auto& t) { return put_preset(t, "blue", false); },
+       {PD, PD, PD, OK, OK}},
       {"PutPreset team=\"\" (own team)",
-       [&](auto& t) { return put_preset(t, ""); },
+       [&](auto& t) { return put_preset(t, "", false); },
+       {PD, PD, OK, OK, OK}},
+      // A rehearsal (validate_only) is refused exactly as the write would be.
+      {"PutPreset team=blue validate_only",
+       [&](auto& t) { return put_preset(t, "blue", true); },
+       {PD, PD, PD, OK, OK}},
+      {"PutPreset team=\"\" validate_only",
+       [&](auto& t) { return put_preset(t, "", true); },
        {PD, PD, OK, OK, OK}},
       {"GetPreset",
        [&](auto& t) { return Call(&P::GetPreset, presets_stub_, t, get_preset_req, &get_preset); },
@@ -158,7 +179,12 @@ TEST_F(GrpcApiTest, EveryRpcChecksTokenTeamAndRole) {
          return Call(&P::ListPresetVersions, presets_stub_, t, versions_req, &versions);
        },
        {NF, OK, NF, OK, OK}},
-      {"DeletePreset team=blue", delete_preset, {PD, PD, PD, OK, OK}},
+      {"DeletePreset team=blue",
+       [&](auto& t) { return delete_preset(t, false); },
+       {PD, PD, PD, OK, OK}},
+      {"DeletePreset team=blue validate_only",
+       [&](auto& t) { return delete_preset(t, true); },
+       {PD, PD, PD, OK, OK}},
       {"CreateTeam",
        [&](auto& t) {
          v1::CreateTeamRequest request;

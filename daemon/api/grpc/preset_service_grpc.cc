@@ -7,6 +7,12 @@ grpc::Status PresetServiceGrpc::PutPreset(grpc::ServerContext* context,
                                           v1::PutPresetResponse* response) {
   auto caller = authenticate_(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (request->validate_only()) {
+    return ToGrpcStatus(presets_
+                            ->CheckPut(*caller, request->team(), request->job_type(),
+                                       request->yaml(), request->expected_version())
+                            .status());
+  }
   auto stored = presets_->Put(*caller, request->team(), request->job_type(), request->yaml(),
                               request->expected_version());
   if (!stored.ok()) return ToGrpcStatus(stored.status());
@@ -52,6 +58,12 @@ grpc::Status PresetServiceGrpc::DeletePreset(grpc::ServerContext* context,
                                              v1::DeletePresetResponse* response) {
   auto caller = authenticate_(*context);
   if (!caller.ok()) return ToGrpcStatus(caller.status());
+  if (request->validate_only()) {
+    return ToGrpcStatus(presets_
+                            ->CheckDelete(*caller, request->team(), request->job_type(),
+                                          request->expected_version())
+                            .status());
+  }
   auto tombstone =
       presets_->Delete(*caller, request->team(), request->job_type(), request->expected_version());
   if (!tombstone.ok()) return ToGrpcStatus(tombstone.status());
