@@ -155,6 +155,43 @@ StatusOr<std::string> FormatHistory(const std::vector<v1::Preset>& versions) {
   return out.str();
 }
 
+namespace {
+
+bool Writes(const PlanStep& step) {
+  return step.action == PlanStep::Action::kCreate || step.action == PlanStep::Action::kUpdate ||
+         step.action == PlanStep::Action::kDelete;
+}
+
+// Sends one step of the plan: a put or a delete, or with `validate_only` its rehearsal. On a
+// write, `version` gets the version written ("4", "5 (deleted)").
+grpc::Status SendStep(v1::PresetService::Stub& stub, const std::string& team, const PlanStep& step,
+                      bool validate_only, std::string* version) {
+  if (step.action == PlanStep::Action::kDelete) {
+    v1::DeletePresetRequest del;
+    del.set_team(team);
+    del.set_job_type(step.job_type);
+    del.set_expected_version(step.current_version);
+    del.set_validate_only(validate_only);
+    v1::DeletePresetResponse deleted;
+    grpc::Status status = stub.DeletePreset(AuthorizedContext().get(), del, &deleted);
+    if (version) *version = std::to_string(deleted.preset().ref().version()) + " (deleted)";
+    return status;
+  }
+  if (!Writes(step)) return grpc::Status::OK;
+  v1::PutPresetRequest put;
+  put.set_team(team);
+  put.set_job_type(step.job_type);
+  put.set_yaml(step.yaml);
+  put.set_expected_version(step.current_version);
+  put.set_validate_only(validate_only);
+  v1::PutPresetResponse written;
+  grpc::Status status = stub.PutPreset(AuthorizedContext().get(), put, &written);
+  if (version) *version = std::to_string(written.preset().ref().version());
+  return status;
+}
+
+}  // namespace
+
 int RunPresetsApply(const std::vector<std::string>& args, const char* usage) {
   auto flags = ParseCommandFlags(args, FlagSpec{{"team"}, {"dry-run", "prune"}, {}}, usage);
   if (!flags.ok()) return UsageExit(flags.status(), usage);
@@ -176,24 +213,7 @@ int RunPresetsApply(const std::vector<std::string>& args, const char* usage) {
   // may not write these presets, or a preset the daemon would refuse, is said before the plan,
   // with --dry-run too.
   for (const auto& step : *plan) {
-    if (step.action == PlanStep::Action::kCreate || step.action == PlanStep::Action::kUpdate) {
-      v1::PutPresetRequest put;
-      put.set_team(team);
-      put.set_job_type(step.job_type);
-      put.set_yaml(step.yaml);
-      put.set_expected_version(step.current_version);
-      put.set_validate_only(true);
-      v1::PutPresetResponse ignored;
-      status = stub->PutPreset(AuthorizedContext().get(), put, &ignored);
-    } else if (step.action == PlanStep::Action::kDelete) {
-      v1::DeletePresetRequest del;
-      del.set_team(team);
-      del.set_job_type(step.job_type);
-      del.set_expected_version(step.current_version);
-      del.set_validate_only(true);
-      v1::DeletePresetResponse ignored;
-      status = stub->DeletePreset(AuthorizedContext().get(), del, &ignored);
-    }
+    status = SendStep(*stub, team, step, /*validate_only=*/true, nullptr);
     if (!status.ok()) {
       std::cerr << "sparkd: " << TerminalText(step.job_type)
                 << ": would be refused; nothing applied\n";
@@ -204,26 +224,8 @@ int RunPresetsApply(const std::vector<std::string>& args, const char* usage) {
   if (flags->Has("dry-run")) return 0;
   for (const auto& step : *plan) {
     std::string version;
-    if (step.action == PlanStep::Action::kCreate || step.action == PlanStep::Action::kUpdate) {
-      v1::PutPresetRequest put;
-      put.set_team(team);
-      put.set_job_type(step.job_type);
-      put.set_yaml(step.yaml);
-      put.set_expected_version(step.current_version);
-      v1::PutPresetResponse written;
-      status = stub->PutPreset(AuthorizedContext().get(), put, &written);
-      version = std::to_string(written.preset().ref().version());
-    } else if (step.action == PlanStep::Action::kDelete) {
-      v1::DeletePresetRequest del;
-      del.set_team(team);
-      del.set_job_type(step.job_type);
-      del.set_expected_version(step.current_version);
-      v1::DeletePresetResponse deleted;
-      status = stub->DeletePreset(AuthorizedContext().get(), del, &deleted);
-      version = std::to_string(deleted.preset().ref().version()) + " (deleted)";
-    } else {
-      continue;
-    }
+    if (!Writes(step)) continue;
+    status = SendStep(*stub, team, step, /*validate_only=*/false, &version);
     if (!status.ok()) {
       std::cerr << "sparkd: " << TerminalText(step.job_type) << ": not applied\n";
       return ReportError(status, *flags);
