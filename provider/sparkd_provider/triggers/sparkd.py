@@ -9,7 +9,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 
 from sparkd_provider import _requests as rq
-from sparkd_provider._compat import BaseTrigger, TriggerEvent
+from sparkd_provider._compat import BaseTrigger, TriggerEvent, XCom
 from sparkd_provider.hooks.sparkd import SparkdAsyncHook
 
 _DEFERRED = "deferred"
@@ -20,11 +20,11 @@ class SparkdJobTrigger(BaseTrigger):
 
     It serialises nothing but the job id, the connection id and the poll interval: everything
     else is read back from the daemon, so a triggerer restart resumes where it was. When the
-    trigger is cancelled it cancels the job only if its task instance is no longer deferred:
-    cleared (no state, or already queued or running again as the next try, which starts a job
-    of its own) or marked failed or success. A triggerer shutting down or handing the trigger to
-    another triggerer leaves the task deferred, and the job keeps running; so does a state that
-    cannot be read.
+    trigger is cancelled it cancels the job only if its task instance no longer waits on it:
+    cleared (no state, queued or running again, or deferred on the job its next try started)
+    or marked failed or success. A triggerer shutting down or handing the trigger to another
+    triggerer leaves the task deferred on this job, and the job keeps running; so does a state
+    that cannot be read.
     """
 
     def __init__(self, *, job_id: str, sparkd_conn_id: str, poll_interval: float = 10.0) -> None:
@@ -45,6 +45,7 @@ class SparkdJobTrigger(BaseTrigger):
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         hook = SparkdAsyncHook(sparkd_conn_id=self.sparkd_conn_id)
+        closes_itself = False
         try:
             job = await hook.await_final(self.job_id, self.poll_interval)
             yield TriggerEvent({"status": "final", "job": rq.job_to_payload(job)})
@@ -58,27 +59,55 @@ class SparkdJobTrigger(BaseTrigger):
                 }
             )
         except asyncio.CancelledError:
+            # Airflow 3.1's triggerer cancels a trigger again on each of its loops until it has
+            # ended. A request to Airflow cut off by such a cancel leaves its reply unread, and
+            # the triggerer's next read fails ("Response read out of order"), taking every
+            # trigger down: so the clean-up runs shielded, to its end, in a task of its own.
+            closes_itself = True
+            await asyncio.shield(asyncio.ensure_future(self._after_cancel(hook)))
+            raise
+        finally:
+            if not closes_itself:
+                await hook.aclose()
+
+    async def _after_cancel(self, hook: SparkdAsyncHook) -> None:
+        try:
             if await self._task_left_deferral():
                 self.log.info("Task is no longer deferred: cancelling sparkd job %s", self.job_id)
                 await hook.acancel_job(self.job_id, reason="Airflow task stopped while deferred")
-            raise
         finally:
             await hook.aclose()
 
     async def _task_left_deferral(self) -> bool:
-        """True only when the task instance's state is known and is not `deferred`."""
+        """True when the task instance no longer waits on this job: not deferred (cleared, marked
+        failed or success, or queued or running as its next try), or deferred on another job (the
+        next try after a clear already submitted its own; with Airflow's triggerer that is the
+        usual case, since a cleared task is retried within seconds and the trigger cancelled
+        later). False when the state cannot be read: cancelling a healthy job is worse."""
         ti = self.task_instance
         if ti is None:
             return False
+        where = (ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
         try:
-            state = await sync_to_async(_task_state)(ti.dag_id, ti.task_id, ti.run_id, ti.map_index)
-        except Exception:  # Unknown means keep the job: cancelling a healthy job is worse.
+            state = await sync_to_async(_task_state)(*where)
+            # None: cleared and not yet scheduled again (or gone with its DAG run).
+            if state != _DEFERRED:
+                return True
+            current = await sync_to_async(_task_job_id)(*where)
+        except Exception:
             self.log.warning(
                 "Could not read the task's state; leaving sparkd job %s running", self.job_id
             )
             return False
-        # None: cleared and not yet scheduled again (or gone with its DAG run).
-        return state != _DEFERRED
+        return current is not None and current != self.job_id
+
+
+def _task_job_id(dag_id: str, task_id: str, run_id: str, map_index: int) -> str | None:
+    """The job the task instance's current try submitted or attached to (its XCom)."""
+    value = XCom.get_one(
+        key=rq.JOB_ID_XCOM_KEY, dag_id=dag_id, task_id=task_id, run_id=run_id, map_index=map_index
+    )
+    return None if value is None else str(value)
 
 
 def _task_state(dag_id: str, task_id: str, run_id: str, map_index: int) -> str | None:
