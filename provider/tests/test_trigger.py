@@ -71,8 +71,13 @@ class _TI:
 
 
 async def _cancel_while_watching(
-    sparkd: FakeSparkd, monkeypatch: pytest.MonkeyPatch, task_state: str | None
+    sparkd: FakeSparkd,
+    monkeypatch: pytest.MonkeyPatch,
+    task_state: str | None,
+    xcom_job_id: str | None = None,
 ) -> str:
+    """Cancels a watching trigger as the triggerer does, with the task in `task_state` and its
+    XCom `sparkd_job_id` naming `xcom_job_id` (None: the trigger's own job)."""
     task_runner = pytest.importorskip(
         "airflow.sdk.execution_time.task_runner",
         reason="Airflow 2.10 reads the task state from its database, not through the task SDK",
@@ -86,6 +91,9 @@ async def _cancel_while_watching(
 
     monkeypatch.setattr(RuntimeTaskInstance, "get_task_states", staticmethod(get_task_states))
     job_id = _submit(sparkd)
+    monkeypatch.setattr(
+        "sparkd_provider.triggers.sparkd._task_job_id", lambda *where: xcom_job_id or job_id
+    )
     trigger = SparkdJobTrigger(job_id=job_id, sparkd_conn_id=CONN_ID)
     trigger.task_instance = _TI()
     running = asyncio.ensure_future(trigger.run().__anext__())
@@ -117,4 +125,12 @@ async def test_task_cleared_while_deferred_cancels_the_job(
 ) -> None:
     # Cleared: the task instance has no state until the scheduler picks it up again.
     job_id = await _cancel_while_watching(sparkd, monkeypatch, None)
+    assert sparkd.jobs[job_id].state == jobs_pb2.JOB_STATE_CANCELLED
+
+
+async def test_task_deferred_on_another_job_cancels_this_one(
+    sparkd: FakeSparkd, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Cleared, and the next try deferred on the job it submitted before this trigger was stopped.
+    job_id = await _cancel_while_watching(sparkd, monkeypatch, "deferred", xcom_job_id="job-99")
     assert sparkd.jobs[job_id].state == jobs_pb2.JOB_STATE_CANCELLED
