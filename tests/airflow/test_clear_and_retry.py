@@ -34,8 +34,8 @@ pytestmark = pytest.mark.skipif(
 JAR = os.environ.get(
     "SPARKD_EXAMPLES_JAR", str(Path(__file__).resolve().parents[2] / "build" / "examples" / "sparkd-examples.jar")
 )
-# Two long jobs: one deferred (cleared), one polling whose task process is killed (retried). The
-# polling one writes its pid, so the test can kill exactly that process.
+# Long jobs: one deferred and one polling (both cleared), one polling whose task process is killed
+# (retried); that one writes its pid, so the test can kill exactly that process.
 DAGS = f"""
 import os
 from datetime import datetime, timedelta
@@ -50,6 +50,10 @@ class PidSparkJob(SparkK8sJobOperator):
 
 with DAG(dag_id="clear_me", schedule=None, start_date=datetime(2026, 1, 1)):
     SparkK8sJobOperator(task_id="sleep", file={JAR!r}, class_name="io.sparkd.examples.Sleep", args=["600"])
+
+with DAG(dag_id="clear_polling", schedule=None, start_date=datetime(2026, 1, 1)):
+    SparkK8sJobOperator(task_id="sleep", file={JAR!r}, class_name="io.sparkd.examples.Sleep", args=["600"],
+                        deferrable=False, poll_interval=1)
 
 with DAG(dag_id="crash_me", schedule=None, start_date=datetime(2026, 1, 1)):
     PidSparkJob(task_id="sleep", file={JAR!r}, class_name="io.sparkd.examples.Sleep", args=["600"],
@@ -210,3 +214,20 @@ def test_retry_after_the_task_process_is_killed_reattaches_to_the_same_job(airfl
         raise AssertionError(f"{error}\n{airflow.logs()}") from error
     finally:
         _stop("crash_me", base, airflow)
+
+
+def test_clearing_a_polling_task_kills_it_whose_on_kill_cancels_the_job(airflow: Airflow) -> None:
+    run_id = airflow.trigger("clear_polling")
+    base = f"clear_polling/sleep/{run_id}/-1"
+    try:
+        _wait_for(lambda: [j.state for j in _jobs(base)] == [jobs_pb2.JOB_STATE_RUNNING], "the job to run")
+        _wait_for(lambda: airflow.ti("clear_polling", run_id) == ("running", 1), "try 1 to poll")
+        airflow.cli("tasks", "clear", "clear_polling", "--yes")
+        _wait_for(lambda: _jobs(base)[0].state == jobs_pb2.JOB_STATE_CANCELLED, "try 1's job to be cancelled")
+        assert "Airflow task killed" in _jobs(base)[0].state_message
+        _wait_for(lambda: len(_jobs(base)) == 2, "a second job")
+        assert [j.idempotency_key for j in _jobs(base)] == [base, f"{base}/try-2"]
+    except (AssertionError, TimeoutError) as error:
+        raise AssertionError(f"{error}\n{airflow.logs()}") from error
+    finally:
+        _stop("clear_polling", base, airflow)
