@@ -407,7 +407,7 @@ class PodEnds:
                 with self._lock:
                     self.events += 1
                     if self.recorded is not None:
-                        self.recorded.append({"type": event.type, "object": event.object})
+                        self.recorded.append({"type": event.type, "object": event.object, "received": time.time()})
                     name = event.object["metadata"]["name"]
                     if "terminated" in statuses[0].get("state", {}) and name not in self._ends:
                         self._ends[name] = now

@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -76,6 +77,26 @@ std::optional<Flags> ParseFlags(int argc, char** argv) {
 struct PodEvent {
   json pod;
   bool vanished;
+  TimePoint received;  // when the recording watch received it
+};
+
+// The watcher's clock during a replay: the time each event was received when it was recorded,
+// so pods look as old as they were then (a clock of today would make every replayed Pending pod
+// look stuck and have its Events listed).
+class ReplayClock : public Clock {
+ public:
+  TimePoint Now() override {
+    std::lock_guard lock(mu_);
+    return now_;
+  }
+  void Set(TimePoint now) {
+    std::lock_guard lock(mu_);
+    now_ = now;
+  }
+
+ private:
+  std::mutex mu_;
+  TimePoint now_;
 };
 
 StatusOr<std::vector<PodEvent>> ReadEvents(const std::string& path) {
@@ -89,7 +110,13 @@ StatusOr<std::vector<PodEvent>> ReadEvents(const std::string& path) {
       return InvalidArgument("--events: line " + std::to_string(number) +
                              " is not a watch event {\"type\", \"object\"}");
     }
-    out.push_back({std::move(event["object"]), event["type"] == "DELETED"});
+    if (!event.contains("received") || !event["received"].is_number()) {
+      return InvalidArgument("--events: line " + std::to_string(number) +
+                             " has no \"received\" time (seconds since the epoch)");
+    }
+    auto received = std::chrono::duration_cast<TimePoint::duration>(
+        std::chrono::duration<double>(event["received"].get<double>()));
+    out.push_back({std::move(event["object"]), event["type"] == "DELETED", TimePoint(received)});
   }
   if (out.empty()) return InvalidArgument("--events: " + path + " holds no event");
   return out;
@@ -173,7 +200,7 @@ struct Store {
 
 // Feeds every event, at `rate` per second if given, and returns each one's lag (seconds from
 // when it was due to when Process returned) and the seconds the whole replay took.
-std::pair<std::vector<double>, double> Replay(cluster::PodWatcher& watcher,
+std::pair<std::vector<double>, double> Replay(cluster::PodWatcher& watcher, ReplayClock& clock,
                                               const std::vector<PodEvent>& events,
                                               std::optional<double> rate) {
   std::vector<double> lags;
@@ -186,6 +213,7 @@ std::pair<std::vector<double>, double> Replay(cluster::PodWatcher& watcher,
           std::chrono::duration<double>(static_cast<double>(i) / *rate));
       std::this_thread::sleep_until(due);
     }
+    clock.Set(events[i].received);
     watcher.Process(events[i].pod, events[i].vanished);
     lags.push_back(std::chrono::duration<double>(SteadyClock::now() - due).count());
   }
@@ -221,14 +249,14 @@ int Run(const Flags& flags) {
   auto client = kube::NewClient(*config, kube::ClientOptions{});
   if (!client.ok()) return fail(client.status());
   std::set<std::string> ids = JobIds(*events);
-  std::unique_ptr<Clock> clock = NewSystemClock();
+  ReplayClock clock;
 
   CountingSink counting;
   double baseline_seconds;
   {
-    cluster::PodWatcher watcher(client->get(), clock.get(), WatcherOptions());
+    cluster::PodWatcher watcher(client->get(), &clock, WatcherOptions());
     watcher.Start(&counting);
-    baseline_seconds = Replay(watcher, *events, std::nullopt).second;
+    baseline_seconds = Replay(watcher, clock, *events, std::nullopt).second;
     watcher.Stop();
   }
   double sparkd_seconds;
@@ -236,9 +264,9 @@ int Run(const Flags& flags) {
   {
     Store store;
     if (Status added = store.AddRunningJobs(ids); !added.ok()) return fail(added);
-    cluster::PodWatcher watcher(client->get(), clock.get(), WatcherOptions());
+    cluster::PodWatcher watcher(client->get(), &clock, WatcherOptions());
     watcher.Start(&store.supervisor);
-    sparkd_seconds = Replay(watcher, *events, std::nullopt).second;
+    sparkd_seconds = Replay(watcher, clock, *events, std::nullopt).second;
     watcher.Stop();
     executors_recorded = store.ExecutorRecords(ids);
   }
@@ -247,9 +275,9 @@ int Run(const Flags& flags) {
   {
     Store store;
     if (Status added = store.AddRunningJobs(ids); !added.ok()) return fail(added);
-    cluster::PodWatcher watcher(client->get(), clock.get(), WatcherOptions());
+    cluster::PodWatcher watcher(client->get(), &clock, WatcherOptions());
     watcher.Start(&store.supervisor);
-    std::tie(lags, paced_seconds) = Replay(watcher, *events, flags.rate);
+    std::tie(lags, paced_seconds) = Replay(watcher, clock, *events, flags.rate);
     watcher.Stop();
   }
   double n = static_cast<double>(events->size());
