@@ -9,6 +9,7 @@ and are stopped at the end; task states are read from the metadata database.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import signal
@@ -94,6 +95,11 @@ def _stop(dag_id: str, key_prefix: str, airflow: Airflow) -> None:
             stub.CancelJob(jobs_pb2.CancelJobRequest(job_id=job.id, reason="test over"), timeout=30, metadata=metadata)
 
 
+def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, sig)
+
+
 class Airflow:
     def __init__(self, home: Path) -> None:
         self.home = home
@@ -120,18 +126,23 @@ class Airflow:
     def start(self) -> None:
         for component in (["api-server", "--workers", "1"], ["scheduler"], ["dag-processor"], ["triggerer"]):
             log = (self.home / f"{component[0]}.log").open("wb")
+            # A session of its own: stop() ends the component with its workers and log servers.
             self.processes.append(
-                subprocess.Popen([AIRFLOW, *component], env=self.env, stdout=log, stderr=subprocess.STDOUT)
+                subprocess.Popen(
+                    [AIRFLOW, *component], env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
             )
 
     def stop(self) -> None:
         for process in self.processes:
-            process.send_signal(signal.SIGTERM)
+            _signal_group(process, signal.SIGTERM)
         for process in self.processes:
             try:
                 process.wait(timeout=60)
             except subprocess.TimeoutExpired:
                 process.kill()
+        for process in self.processes:  # what a component left behind (a task's worker)
+            _signal_group(process, signal.SIGKILL)
 
     def cli(self, *args: str) -> str:
         run = subprocess.run([AIRFLOW, *args], env=self.env, capture_output=True, text=True, timeout=TIMEOUT)
