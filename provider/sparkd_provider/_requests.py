@@ -315,9 +315,11 @@ def links_for(job: jobs_pb2.Job, settings: ConnectionSettings) -> dict[Link, str
         SPARK_UI: job.links.spark_ui or (f"{base}/ui" if base else ""),
         DRIVER_LOGS: job.links.logs or (f"{base}/logs" if base else ""),
         JOB_PAGE: job.links.job_page or base,
-        DASHBOARD: "",
+        # The team's dashboard from its presets (links.dashboard), served by the daemon;
+        # else the connection's template.
+        DASHBOARD: job.links.dashboard,
     }
-    if settings.dashboard_url_template:
+    if not links[DASHBOARD] and settings.dashboard_url_template:
         links[DASHBOARD] = settings.dashboard_url_template.format(
             job_id=job.id,
             team=job.team,

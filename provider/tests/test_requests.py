@@ -122,6 +122,16 @@ def test_links_fall_back_to_the_daemons_stable_urls() -> None:
     assert links[rq.DASHBOARD] == ""
 
 
+def test_the_teams_dashboard_from_its_presets_wins_over_the_connections_template() -> None:
+    template = "https://grafana/d/x?app={spark_app_id}"
+    settings = rq.ConnectionSettings(target="h:1", dashboard_url_template=template)
+    job = jobs_pb2.Job(id="j9", spark_app_id="app-9")
+    assert rq.links_for(job, settings)[rq.DASHBOARD] == "https://grafana/d/x?app=app-9"
+    # The job's presets set links.dashboard: the daemon's signed link to it.
+    job.links.dashboard = "http://d:8080/jobs/j9/dashboard?sig=1"
+    assert rq.links_for(job, settings)[rq.DASHBOARD] == "http://d:8080/jobs/j9/dashboard?sig=1"
+
+
 def test_token_never_shows_in_settings_repr() -> None:
     settings = rq.ConnectionSettings.from_connection(
         host="h", port=1, password="s3cret-token", extra='{"tls": "true"}'
