@@ -10,6 +10,14 @@ import pytest
 
 DAGS = Path(__file__).resolve().parents[2] / "dags_examples"
 AIRFLOW = str(Path(sys.executable).with_name("airflow"))
+# The daemon the tests run against (scripts/test starts it with scripts/sparkd-up).
+GRPC_ADDR = os.environ.get("SPARKD_GRPC_ADDR", "")
+HTTP_URL = os.environ.get("SPARKD_HTTP_URL", "")
+DAEMON_TOKEN = os.environ.get("SPARKD_TOKEN", "")
+needs_daemon = pytest.mark.skipif(
+    not (GRPC_ADDR and HTTP_URL and DAEMON_TOKEN),
+    reason="SPARKD_GRPC_ADDR, SPARKD_HTTP_URL and SPARKD_TOKEN are not set: no sparkd daemon to test against",
+)
 
 
 @pytest.fixture(scope="session", autouse=True)

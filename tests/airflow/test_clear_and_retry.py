@@ -22,16 +22,10 @@ from pathlib import Path
 
 import grpc
 import pytest
-from conftest import AIRFLOW, airflow_env
+from conftest import AIRFLOW, DAEMON_TOKEN, GRPC_ADDR, HTTP_URL, airflow_env, needs_daemon
 from sparkd_provider._proto import jobs_pb2, jobs_pb2_grpc
 
-GRPC_ADDR = os.environ.get("SPARKD_GRPC_ADDR", "")
-HTTP_URL = os.environ.get("SPARKD_HTTP_URL", "")
-TOKEN = os.environ.get("SPARKD_TOKEN", "")
-pytestmark = pytest.mark.skipif(
-    not (GRPC_ADDR and HTTP_URL),
-    reason="SPARKD_GRPC_ADDR and SPARKD_HTTP_URL are not set: no sparkd daemon to test against",
-)
+pytestmark = needs_daemon
 JAR = os.environ.get(
     "SPARKD_EXAMPLES_JAR", str(Path(__file__).resolve().parents[2] / "build" / "examples" / "sparkd-examples.jar")
 )
@@ -79,7 +73,7 @@ def _wait_for(condition: Callable[[], object], what: str, timeout: float = TIMEO
 
 
 def _jobs(key_prefix: str) -> list[jobs_pb2.JobSummary]:
-    metadata = (("authorization", f"Bearer {TOKEN}"),) if TOKEN else ()
+    metadata = (("authorization", f"Bearer {DAEMON_TOKEN}"),) if DAEMON_TOKEN else ()
     stub = jobs_pb2_grpc.JobServiceStub(grpc.insecure_channel(GRPC_ADDR))
     reply = stub.ListJobs(jobs_pb2.ListJobsRequest(page_size=500), timeout=30, metadata=metadata)
     return sorted((j for j in reply.jobs if j.idempotency_key.startswith(key_prefix)), key=lambda j: j.idempotency_key)
@@ -88,7 +82,7 @@ def _jobs(key_prefix: str) -> list[jobs_pb2.JobSummary]:
 def _stop(dag_id: str, key_prefix: str, airflow: Airflow) -> None:
     """No further tries, and no 10-minute jobs left running for the tests after this one."""
     airflow.cli("dags", "pause", dag_id)
-    metadata = (("authorization", f"Bearer {TOKEN}"),) if TOKEN else ()
+    metadata = (("authorization", f"Bearer {DAEMON_TOKEN}"),) if DAEMON_TOKEN else ()
     stub = jobs_pb2_grpc.JobServiceStub(grpc.insecure_channel(GRPC_ADDR))
     for job in _jobs(key_prefix):
         if job.state not in (jobs_pb2.JOB_STATE_SUCCEEDED, jobs_pb2.JOB_STATE_FAILED, jobs_pb2.JOB_STATE_CANCELLED):
@@ -108,7 +102,7 @@ class Airflow:
         port = _free_port()
         self.pid_file = home / "task.pid"
         self.env = {
-            **airflow_env(home, GRPC_ADDR, HTTP_URL, TOKEN),
+            **airflow_env(home, GRPC_ADDR, HTTP_URL, DAEMON_TOKEN),
             "AIRFLOW__CORE__DAGS_FOLDER": str(home / "dags"),
             "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
             "AIRFLOW__CORE__PARALLELISM": "4",

@@ -11,7 +11,6 @@ hands the hook the connection as a URI of its own making.
 from __future__ import annotations
 
 import json
-import os
 import re
 import socket
 import subprocess
@@ -19,7 +18,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import AIRFLOW, airflow_base_env, sparkd_conn
+from conftest import AIRFLOW, DAEMON_TOKEN, GRPC_ADDR, HTTP_URL, airflow_base_env, needs_daemon, sparkd_conn
 
 README = Path(__file__).resolve().parents[2] / "provider" / "README.md"
 TOKEN = "sparkd_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -39,13 +38,6 @@ conn, settings = hook.get_connection(hook.sparkd_conn_id), hook.settings
 print("SETTINGS=" + json.dumps({"host": conn.host, "port": conn.port, "target": settings.target,
     "token": settings.token, "http_base_url": settings.http_base_url, "tls": settings.tls}))
 """
-GRPC_ADDR = os.environ.get("SPARKD_GRPC_ADDR", "")
-HTTP_URL = os.environ.get("SPARKD_HTTP_URL", "")
-DAEMON_TOKEN = os.environ.get("SPARKD_TOKEN", "")
-needs_daemon = pytest.mark.skipif(
-    not (GRPC_ADDR and HTTP_URL and DAEMON_TOKEN),
-    reason="SPARKD_GRPC_ADDR, SPARKD_HTTP_URL and SPARKD_TOKEN are not set: no sparkd daemon",
-)
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,6 @@ its own output, which is what these tests read.
 
 from __future__ import annotations
 
-import os
 import re
 import signal
 import subprocess
@@ -18,22 +17,16 @@ from collections.abc import Callable
 
 import grpc
 import pytest
-from conftest import AIRFLOW, airflow_env
+from conftest import AIRFLOW, DAEMON_TOKEN, GRPC_ADDR, HTTP_URL, airflow_env, needs_daemon
 from sparkd_provider._proto import jobs_pb2, jobs_pb2_grpc
 
-GRPC_ADDR = os.environ.get("SPARKD_GRPC_ADDR", "")
-HTTP_URL = os.environ.get("SPARKD_HTTP_URL", "")
-TOKEN = os.environ.get("SPARKD_TOKEN", "")
-pytestmark = pytest.mark.skipif(
-    not (GRPC_ADDR and HTTP_URL),
-    reason="SPARKD_GRPC_ADDR and SPARKD_HTTP_URL are not set: no sparkd daemon to test against",
-)
+pytestmark = needs_daemon
 DAG_TIMEOUT = 600
 
 
 @pytest.fixture(scope="module")
 def env(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return airflow_env(tmp_path_factory.mktemp("airflow_e2e"), GRPC_ADDR, HTTP_URL, TOKEN)
+    return airflow_env(tmp_path_factory.mktemp("airflow_e2e"), GRPC_ADDR, HTTP_URL, DAEMON_TOKEN)
 
 
 def _dags_test(
@@ -53,7 +46,7 @@ def _stub() -> jobs_pb2_grpc.JobServiceStub:
 
 
 def _jobs(key_prefix: str) -> list[jobs_pb2.JobSummary]:
-    metadata = (("authorization", f"Bearer {TOKEN}"),) if TOKEN else ()
+    metadata = (("authorization", f"Bearer {DAEMON_TOKEN}"),) if DAEMON_TOKEN else ()
     reply = _stub().ListJobs(jobs_pb2.ListJobsRequest(page_size=500), timeout=30, metadata=metadata)
     return [job for job in reply.jobs if job.idempotency_key.startswith(key_prefix)]
 
